@@ -1,0 +1,54 @@
+import type { SenderMode } from '../bot/types.js';
+import type { Language } from '../bot/catalogue.js';
+
+/** One WhatsApp business number and where its conversations go. */
+export interface NumberConfig {
+  /** Cloud API `phone_number_id`: routing key for webhooks and the sender of replies. */
+  phoneNumberId: string;
+  /** The business line's name, shown in thread headers ("Ventas España"). */
+  displayName: string;
+  /** The number as people read it (optional; used to match account webhooks that carry no id). */
+  displayNumber?: string;
+  /** Which chat adapter opens the threads: `slack` (later `teams`, `cliq`). */
+  adapter: string;
+  /** The channel (Slack channel id) where this number's threads open. */
+  channel: string;
+  senderMode: SenderMode;
+  /** Messages per second this number may send (WhatsApp default 80). */
+  sendRate: number;
+  /** Language of everything the bridge says about this number, to agents and customers. */
+  language: Language;
+}
+
+export interface WhatsAppConfig {
+  accessToken: string;
+  appSecret: string;
+  verifyToken: string;
+  apiUrl: string;
+  apiVersion: string;
+}
+
+export interface SlackConfig {
+  botToken: string;
+  signingSecret: string;
+  apiUrl: string;
+}
+
+export interface Config {
+  port: number;
+  dataDir: string;
+  /** Path of the YAML file the configuration came from, if any. */
+  configFile?: string;
+  whatsapp: WhatsAppConfig;
+  slack?: SlackConfig;
+  numbers: NumberConfig[];
+  /** Messages in a thread starting with this stay internal (default `//`). */
+  internalNotePrefix: string;
+  /** How `agent` sender mode signs replies; `{agent}` and `{text}` are replaced. */
+  agentSignature: string;
+  /** Icon shown next to customer messages in the chat tool (optional). */
+  customerIconUrl?: string;
+  /** How long a send whose outcome is unknown after a crash waits for its status webhook before it is re-sent. */
+  inDoubtGraceMs: number;
+  logLevel: string;
+}
