@@ -2,7 +2,7 @@
  * Structured logging. Secrets never reach the log: known secret fields are redacted by path, and
  * callers log ids and codes, not tokens or message bodies.
  */
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -29,7 +29,7 @@ const REDACT = [
 export function createLogger(level = process.env.LOG_LEVEL ?? 'info', destination?: NodeJS.WritableStream): Logger {
   return pino(
     { level, base: { app: 'puente' }, redact: { paths: REDACT, censor: '[redacted]' } },
-    destination as pino.DestinationStream | undefined,
+    destination as DestinationStream | undefined,
   );
 }
 
