@@ -108,13 +108,23 @@ export function isLanguage(value: string): value is Language {
   return (LANGUAGES as readonly string[]).includes(value);
 }
 
-/** The sentence `id` in `language`, with `{name}` placeholders filled (missing ones become empty). */
+/**
+ * The sentence `id` in `language`, with `{name}` placeholders filled. A missing or empty parameter
+ * takes the space before it along, so optional parts leave no double spaces; the values themselves
+ * (often a customer's own words) are inserted untouched.
+ */
 export function say(language: Language, id: MessageId, params: Params = {}): string {
-  const template = catalogues[language][id];
-  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
-    const value = params[name];
-    return value === undefined ? '' : String(value);
-  }).replace(/[ \t]{2,}/g, ' ').trim();
+  return fill(catalogues[language][id], params);
+}
+
+/** Fills `{name}` placeholders in any template (also operator-configured ones such as AGENT_SIGNATURE). */
+export function fill(template: string, params: Params): string {
+  return template
+    .replace(/( ?)\{(\w+)\}/g, (_, space: string, name: string) => {
+      const value = params[name];
+      return value === undefined || value === '' ? '' : `${space}${String(value)}`;
+    })
+    .trim();
 }
 
 /** Every message id, for the catalogue completeness test. */

@@ -56,9 +56,11 @@ export interface MessageRecord {
   /** Outbound only: the best delivery state seen so far. */
   status?: DeliveryState;
   error?: WhatsAppErrorInfo;
+  /** The emoji the customer's reaction currently puts on this message, so a removal knows what to take off. */
+  reaction?: string;
 }
 
-export type MessagePatch = Partial<Pick<MessageRecord, 'wamids' | 'chat' | 'status' | 'error' | 'excerpt'>>;
+export type MessagePatch = Partial<Pick<MessageRecord, 'wamids' | 'chat' | 'status' | 'error' | 'excerpt' | 'reaction'>>;
 
 export interface Store {
   /** Load state from disk or connect; must be called before anything else. */

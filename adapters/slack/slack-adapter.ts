@@ -1,0 +1,283 @@
+/**
+ * The Slack side of the bridge: one WhatsApp conversation is one Slack thread.
+ *
+ * Inbound, Bolt's `HTTPReceiver` is mounted on the bridge's own HTTP server (never `app.start()`):
+ * Bolt verifies Slack's signature (401 on failure), answers `url_verification` and `ssl_check`, and —
+ * with `processBeforeResponse` — holds the HTTP answer until the core's handler has stored the event.
+ * A handler that throws makes Bolt answer 500, so Slack delivers the event again.
+ * Outbound, every Web API failure that is worth retrying becomes a `RetryableChatError`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { App, HTTPReceiver, type webApi } from '@slack/bolt';
+import {
+  type ChatAdapter,
+  type ChatCapabilities,
+  type ChatHandlers,
+  type ChatPost,
+  type HttpRoute,
+  type Notice,
+  type NoticeKind,
+  type PostSender,
+  type ThreadHeader,
+} from '../../bot/chat-adapter.js';
+import type { Logger } from '../../bot/logger.js';
+import type { ChatMessageRef, DeliveryState, ThreadRef } from '../../bot/types.js';
+import type { SlackConfig } from '../../config/types.js';
+import { boltLogger } from './bolt-logger.js';
+import { unicodeToSlackName } from './emoji.js';
+import { callSlack, isSlackError } from './errors.js';
+import { ADAPTER, interpretSlackEvent, userIdsToName, withUserNames, type SlackInterpretation } from './events.js';
+import { slackQuote, whatsAppToSlack } from './format.js';
+import { SLACK_EVENTS_PATH } from './manifest.js';
+import { SlackUserDirectory } from './users.js';
+
+export interface SlackAdapterOptions {
+  config: SlackConfig;
+  logger: Logger;
+}
+
+/** The message-metadata event type that carries a post's idempotency key (see `findPosted`). */
+export const POST_METADATA_TYPE = 'puente_post';
+
+/** The reaction that shows each WhatsApp delivery state on an agent's message. */
+export const STATUS_REACTIONS: Record<DeliveryState, string> = {
+  sent: 'ballot_box_with_check',
+  delivered: 'white_check_mark',
+  read: 'eyes',
+  played: 'headphones',
+  failed: 'x',
+};
+
+const NOTICE_PREFIX: Record<NoticeKind, string> = { info: 'ℹ️', warning: '⚠️', error: '🛑' };
+
+/** A thread that has not turned up its post after this many replies is not searched further. */
+const FIND_POSTED_MAX_PAGES = 10;
+const PAGE_SIZE = 200;
+
+export class SlackAdapter implements ChatAdapter {
+  readonly name = ADAPTER;
+  readonly capabilities: ChatCapabilities = {
+    customSender: true,
+    reactions: true,
+    ephemeral: true,
+    // Slack truncates `text` beyond 40,000 characters; leave room for the quote and escaping.
+    maxTextLength: 39_000,
+  };
+
+  private readonly logger: Logger;
+  private readonly receiver: HTTPReceiver;
+  private readonly app: App;
+  private readonly users: SlackUserDirectory;
+  private handlers?: ChatHandlers;
+
+  constructor({ config, logger }: SlackAdapterOptions) {
+    this.logger = logger.child({ adapter: ADAPTER });
+    const bolt = boltLogger(this.logger);
+    this.receiver = new HTTPReceiver({
+      signingSecret: config.signingSecret,
+      endpoints: [SLACK_EVENTS_PATH],
+      // Bolt acks Events API requests before listeners run; holding the answer until the listener
+      // returns means Slack only hears 200 once the core has durably accepted the event.
+      processBeforeResponse: true,
+      logger: bolt,
+    });
+    this.app = new App({
+      receiver: this.receiver,
+      token: config.botToken,
+      logger: bolt,
+      // Without this, Bolt calls auth.test inside its constructor and an early failure would be an
+      // unhandled rejection; `start()` runs it instead (Bolt then caches botId and botUserId).
+      deferInitialization: true,
+      clientOptions: {
+        slackApiUrl: config.apiUrl,
+        // The core's durable queue waits and retries; the client must not hold retries in memory.
+        rejectRateLimitedCalls: true,
+        retryConfig: { retries: 0 },
+        timeout: 30_000,
+      },
+    });
+    this.users = new SlackUserDirectory(this.client, this.logger);
+    for (const type of ['message', 'reaction_added', 'reaction_removed']) {
+      this.app.event(type, async ({ body, context }) => this.dispatch(body, context));
+    }
+  }
+
+  private get client(): webApi.WebClient {
+    return this.app.client;
+  }
+
+  async start(handlers: ChatHandlers): Promise<void> {
+    await this.app.init(); // auth.test: fails here, loudly, on a bad token
+    this.handlers = handlers;
+  }
+
+  async stop(): Promise<void> {
+    // Events arriving while the bridge shuts down are answered 500, so Slack redelivers them later.
+    this.handlers = undefined;
+  }
+
+  routes(): HttpRoute[] {
+    return [{ method: 'POST', path: SLACK_EVENTS_PATH, handler: (req, res) => this.serveSlackRequest(req, res) }];
+  }
+
+  /** Bolt's request listener answers on its own (asynchronously); it only throws for a path it does not serve. */
+  private serveSlackRequest(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      this.receiver.requestListener(req, res);
+    } catch (error) {
+      this.logger.warn({ err: error, url: req.url }, 'slack: request not served by Bolt');
+      res.writeHead(404).end();
+    }
+  }
+
+  /** Bolt listener for the event types the bridge relays. Throwing makes Bolt answer 500. */
+  private async dispatch(body: unknown, context: { botId?: string; botUserId?: string }): Promise<void> {
+    const handlers = this.handlers;
+    if (!handlers) throw new Error('Slack adapter is not started');
+    let interpretation = interpretSlackEvent(body, { botId: context.botId, botUserId: context.botUserId });
+    const userIds = userIdsToName(interpretation);
+    if (userIds.length > 0) interpretation = withUserNames(interpretation, await this.users.names(userIds));
+    await this.deliver(interpretation, handlers);
+  }
+
+  private async deliver(interpretation: SlackInterpretation, handlers: ChatHandlers): Promise<void> {
+    switch (interpretation.kind) {
+      case 'message':
+        if (interpretation.unbridgedFiles > 0) {
+          this.logger.warn({ key: interpretation.message.key, files: interpretation.unbridgedFiles }, 'slack: files in an agent reply are not relayed');
+        }
+        return handlers.onAgentMessage(interpretation.message);
+      case 'change':
+        return handlers.onAgentChange(interpretation.change);
+      case 'reaction':
+        return handlers.onAgentReaction(interpretation.reaction);
+      case 'rejected':
+        this.logger.warn({ reason: interpretation.reason }, 'slack: event rejected');
+        return;
+      default:
+        this.logger.debug({ interpretation }, 'slack: event ignored');
+    }
+  }
+
+  async openThread(channel: string, header: ThreadHeader): Promise<ThreadRef> {
+    const posted = await callSlack('chat.postMessage', () =>
+      this.client.chat.postMessage({
+        channel,
+        text: whatsAppToSlack(header.text),
+        metadata: postMetadata(header.key),
+        unfurl_links: false,
+      }),
+    );
+    return { adapter: ADAPTER, channel, id: postedTs(posted) };
+  }
+
+  async post(thread: ThreadRef, post: ChatPost): Promise<ChatMessageRef> {
+    const text = post.quote ? `${slackQuote(post.quote)}\n${whatsAppToSlack(post.text)}` : whatsAppToSlack(post.text);
+    const posted = await callSlack('chat.postMessage', () =>
+      this.client.chat.postMessage({
+        channel: thread.channel,
+        thread_ts: thread.id,
+        text,
+        metadata: postMetadata(post.key),
+        unfurl_links: false,
+        ...senderArguments(post.sender),
+      }),
+    );
+    return { adapter: ADAPTER, channel: thread.channel, id: postedTs(posted), threadId: thread.id };
+  }
+
+  async findPosted(channel: string, thread: ThreadRef | undefined, key: string): Promise<ChatMessageRef | undefined> {
+    const messages = thread ? this.threadReplies(channel, thread.id) : this.recentChannelMessages(channel);
+    for await (const message of messages) {
+      const metadata = message.metadata;
+      if (metadata?.event_type === POST_METADATA_TYPE && metadata.event_payload?.key === key && message.ts) {
+        return { adapter: ADAPTER, channel, id: message.ts, threadId: thread?.id };
+      }
+    }
+    return undefined;
+  }
+
+  /** Replies come oldest first, and a lost post is among the newest, so the thread is paged through. */
+  private async *threadReplies(channel: string, threadTs: string): AsyncGenerator<SlackHistoryMessage> {
+    let cursor: string | undefined;
+    for (let page = 0; page < FIND_POSTED_MAX_PAGES; page++) {
+      const result = await callSlack('conversations.replies', () =>
+        this.client.conversations.replies({ channel, ts: threadTs, cursor, limit: PAGE_SIZE, include_all_metadata: true }),
+      );
+      yield* (result.messages ?? []) as SlackHistoryMessage[];
+      cursor = result.response_metadata?.next_cursor || undefined;
+      if (!cursor) return;
+    }
+    this.logger.warn({ channel, threadTs }, 'slack: findPosted gave up on a very long thread');
+  }
+
+  /** Thread roots are only looked for among the channel's latest messages: the crash was recent. */
+  private async *recentChannelMessages(channel: string): AsyncGenerator<SlackHistoryMessage> {
+    const result = await callSlack('conversations.history', () =>
+      this.client.conversations.history({ channel, limit: PAGE_SIZE, include_all_metadata: true }),
+    );
+    yield* (result.messages ?? []) as SlackHistoryMessage[];
+  }
+
+  async showStatus(message: ChatMessageRef, state: DeliveryState, previous?: DeliveryState): Promise<void> {
+    // Add first, then remove: the message is never left without a status.
+    await this.setReaction(message, STATUS_REACTIONS[state], false);
+    if (previous && previous !== state) await this.setReaction(message, STATUS_REACTIONS[previous], true);
+  }
+
+  async react(message: ChatMessageRef, emoji: string, remove: boolean): Promise<void> {
+    const name = unicodeToSlackName(emoji);
+    if (!name) throw new Error(`Slack has no reaction for the emoji ${JSON.stringify(emoji)}`);
+    await this.setReaction(message, name, remove);
+  }
+
+  /** Adds or removes a reaction; doing what is already done is not an error (retries repeat calls). */
+  private async setReaction(message: ChatMessageRef, name: string, remove: boolean): Promise<void> {
+    const target = { channel: message.channel, timestamp: message.id, name };
+    try {
+      if (remove) await callSlack('reactions.remove', () => this.client.reactions.remove(target));
+      else await callSlack('reactions.add', () => this.client.reactions.add(target));
+    } catch (error) {
+      if (!isSlackError(error, remove ? 'no_reaction' : 'already_reacted')) throw error;
+    }
+  }
+
+  async notify(thread: ThreadRef, notice: Notice): Promise<void> {
+    const text = `${NOTICE_PREFIX[notice.kind]} ${whatsAppToSlack(notice.text)}`;
+    const where = { channel: thread.channel, thread_ts: thread.id, text };
+    if (notice.onlyTo) {
+      const onlyTo = notice.onlyTo;
+      await callSlack('chat.postEphemeral', () => this.client.chat.postEphemeral({ ...where, user: onlyTo }));
+    } else {
+      await callSlack('chat.postMessage', () => this.client.chat.postMessage(where));
+    }
+  }
+}
+
+/** The fields of a `conversations.history`/`replies` message that `findPosted` reads. */
+interface SlackHistoryMessage {
+  ts?: string;
+  metadata?: { event_type?: string; event_payload?: { key?: unknown } };
+}
+
+function postMetadata(key: string) {
+  return { event_type: POST_METADATA_TYPE, event_payload: { key } };
+}
+
+function postedTs(result: { ts?: string }): string {
+  if (!result.ts) throw new Error('Slack chat.postMessage answered ok without a ts');
+  return result.ts;
+}
+
+/**
+ * Name and icon for a custom sender (`chat:write.customize`). Slack lets `icon_emoji` override
+ * `icon_url`, so the emoji is only sent when there is no picture.
+ */
+type SenderArguments = { username?: string } & ({ icon_url?: string; icon_emoji?: never } | { icon_emoji: string; icon_url?: never });
+
+function senderArguments(sender: PostSender | undefined): SenderArguments {
+  if (!sender) return {};
+  if (sender.iconUrl) return { username: sender.name, icon_url: sender.iconUrl };
+  const emojiName = sender.iconEmoji ? unicodeToSlackName(sender.iconEmoji) : undefined;
+  return emojiName ? { username: sender.name, icon_emoji: `:${emojiName}:` } : { username: sender.name };
+}

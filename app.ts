@@ -1,0 +1,74 @@
+/**
+ * The composition root: the only module that knows every concrete part (config, store, WhatsApp,
+ * chat adapters) and wires them into the core. Tests and benchmarks start the bridge through here
+ * exactly as `npm start` does.
+ */
+import { Bridge } from './bot/bridge.js';
+import type { ChatAdapter } from './bot/chat-adapter.js';
+import { HttpServer } from './bot/http-server.js';
+import type { Logger } from './bot/logger.js';
+import type { RetryPolicy } from './bot/outbound-sender.js';
+import { GraphClient, parseWebhook, whatsappWebhookRoutes } from './adapters/whatsapp/index.js';
+import { SlackAdapter } from './adapters/slack/index.js';
+import type { Config } from './config/types.js';
+import { createStore } from './storage/index.js';
+import type { Store } from './storage/store.js';
+
+export interface Puente {
+  port: number;
+  bridge: Bridge;
+  store: Store;
+  stop(): Promise<void>;
+}
+
+function createAdapters(config: Config, logger: Logger): Map<string, ChatAdapter> {
+  const adapters = new Map<string, ChatAdapter>();
+  if (config.slack) adapters.set('slack', new SlackAdapter({ config: config.slack, logger: logger.child({ adapter: 'slack' }) }));
+  return adapters;
+}
+
+export async function startPuente(config: Config, logger: Logger, options: { retryPolicy?: RetryPolicy; host?: string } = {}): Promise<Puente> {
+  const store = createStore({ dataDir: config.dataDir, logger: logger.child({ component: 'store' }) });
+  await store.open();
+
+  const adapters = createAdapters(config, logger);
+  const bridge = new Bridge({
+    config,
+    store,
+    whatsapp: new GraphClient(config.whatsapp, logger.child({ component: 'graph' })),
+    parseWebhook,
+    adapters,
+    logger: logger.child({ component: 'bridge' }),
+    retryPolicy: options.retryPolicy,
+  });
+
+  const server = new HttpServer(logger.child({ component: 'http' }));
+  server.add(
+    ...whatsappWebhookRoutes({
+      appSecret: config.whatsapp.appSecret,
+      verifyToken: config.whatsapp.verifyToken,
+      logger: logger.child({ component: 'whatsapp-webhook' }),
+      onVerifiedBody: (body, receivedAt) => bridge.acceptWhatsAppWebhook(body, receivedAt),
+    }),
+  );
+  for (const adapter of adapters.values()) {
+    await adapter.start(bridge);
+    server.add(...adapter.routes());
+  }
+  const port = await server.listen(config.port, options.host);
+  await bridge.recover();
+  server.markReady();
+  logger.info({ port, numbers: config.numbers.length, dataDir: config.dataDir }, 'Puente is ready');
+
+  return {
+    port,
+    bridge,
+    store,
+    async stop() {
+      await server.close();
+      await bridge.stop();
+      for (const adapter of adapters.values()) await adapter.stop();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,67 @@
+/** Bridged messages in memory, findable by key, by any of their wamids and by their chat message. */
+import type { ChatMessageRef } from '../../bot/types.js';
+import type { MessagePatch, MessageRecord } from '../store.js';
+
+/**
+ * Identifies a chat message regardless of its thread. The separator is a control character because
+ * chat ids may contain `:` (Teams channel ids do), which would make `a:b:c` ambiguous.
+ */
+export function chatRefKey(ref: Pick<ChatMessageRef, 'adapter' | 'channel' | 'id'>): string {
+  return `${ref.adapter}\u001f${ref.channel}\u001f${ref.id}`;
+}
+
+export class MessageIndex {
+  private readonly byKey = new Map<string, MessageRecord>();
+  private readonly byWamid = new Map<string, MessageRecord>();
+  private readonly byChatRef = new Map<string, MessageRecord>();
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  get(key: string): MessageRecord | undefined {
+    return this.byKey.get(key);
+  }
+
+  findByWamid(wamid: string): MessageRecord | undefined {
+    return this.byWamid.get(wamid);
+  }
+
+  findByChatRef(ref: ChatMessageRef): MessageRecord | undefined {
+    return this.byChatRef.get(chatRefKey(ref));
+  }
+
+  /** Takes ownership of `record`: callers hand over a private copy. */
+  insert(record: MessageRecord): void {
+    this.byKey.set(record.key, record);
+    this.indexSecondary(record);
+  }
+
+  /** Applies every field present in `patch`; returns false when there is no such message. */
+  patch(key: string, patch: MessagePatch): boolean {
+    const record = this.byKey.get(key);
+    if (!record) return false;
+    this.unindexSecondary(record);
+    // Fields beyond MessagePatch's current ones are kept too, so a grown patch type is not silently dropped on disk.
+    const { key: _ignored, ...fields } = patch as MessagePatch & { key?: string };
+    Object.assign(record, fields);
+    this.indexSecondary(record);
+    return true;
+  }
+
+  private indexSecondary(record: MessageRecord): void {
+    for (const wamid of record.wamids) this.byWamid.set(wamid, record);
+    if (record.chat) this.byChatRef.set(chatRefKey(record.chat), record);
+  }
+
+  /** Only entries that still point at `record`: a later message may have claimed the same wamid or chat ref. */
+  private unindexSecondary(record: MessageRecord): void {
+    for (const wamid of record.wamids) {
+      if (this.byWamid.get(wamid) === record) this.byWamid.delete(wamid);
+    }
+    if (record.chat) {
+      const chatKey = chatRefKey(record.chat);
+      if (this.byChatRef.get(chatKey) === record) this.byChatRef.delete(chatKey);
+    }
+  }
+}
