@@ -17,12 +17,12 @@ export function boltLogger(logger: Logger): BoltLogger {
   const write =
     (level: 'trace' | 'info' | 'warn' | 'error') =>
     (...parts: unknown[]) => {
-      const err = parts.find((part) => part instanceof Error);
+      const err = parts.find((part): part is Error => part instanceof Error);
       const message = parts
         .filter((part) => part !== err)
         .map((part) => (typeof part === 'string' ? part : JSON.stringify(part)))
         .join(' ');
-      if (err) log[level]({ err }, message);
+      if (err) log[level]({ err }, message || err.message);
       else log[level](message);
     };
   return {

@@ -22,7 +22,10 @@ export interface SlackSelf {
 
 export type SlackInterpretation =
   | { kind: 'url_verification'; challenge: string }
-  /** `mrkdwn` is the original text, kept so it can be re-rendered once mentioned users' names are known. */
+  /**
+   * `mrkdwn` is the original text, kept so it can be re-rendered once mentioned users' names are
+   * known; `unbridgedFiles` counts attached files, which this adapter does not relay yet.
+   */
   | { kind: 'message'; message: AgentMessage; mrkdwn: string; unbridgedFiles: number }
   | { kind: 'change'; change: AgentChange }
   | { kind: 'reaction'; reaction: AgentReaction }
@@ -148,11 +151,9 @@ function interpretMessage(event: Json, self: SlackSelf): SlackInterpretation {
   if (!threadTs || threadTs === ts) return ignored('top-level channel message, not a thread reply');
   if (!user) return rejected('thread reply without a user');
 
+  // A reply with only files still goes to the core, empty: it tells the agent nothing was sent.
   const mrkdwn = typeof event.text === 'string' ? event.text : '';
   const files = Array.isArray(event.files) ? event.files.length : 0;
-  if (!mrkdwn.trim()) {
-    return ignored(files > 0 ? `file share without text: ${files} file(s), files are not bridged yet` : 'message without text');
-  }
   const thread: ThreadRef = { adapter: ADAPTER, channel, id: threadTs };
   const message: AgentMessage = {
     key: `${ADAPTER}:${channel}:${ts}`,

@@ -7,18 +7,17 @@
  * A handler that throws makes Bolt answer 500, so Slack delivers the event again.
  * Outbound, every Web API failure that is worth retrying becomes a `RetryableChatError`.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, type webApi } from '@slack/bolt';
-import {
-  type ChatAdapter,
-  type ChatCapabilities,
-  type ChatHandlers,
-  type ChatPost,
-  type HttpRoute,
-  type Notice,
-  type NoticeKind,
-  type PostSender,
-  type ThreadHeader,
+import type {
+  ChatAdapter,
+  ChatCapabilities,
+  ChatHandlers,
+  ChatPost,
+  HttpRoute,
+  Notice,
+  NoticeKind,
+  PostSender,
+  ThreadHeader,
 } from '../../bot/chat-adapter.js';
 import type { Logger } from '../../bot/logger.js';
 import type { ChatMessageRef, DeliveryState, ThreadRef } from '../../bot/types.js';
@@ -50,7 +49,7 @@ export const STATUS_REACTIONS: Record<DeliveryState, string> = {
 
 const NOTICE_PREFIX: Record<NoticeKind, string> = { info: 'ℹ️', warning: '⚠️', error: '🛑' };
 
-/** A thread that has not turned up its post after this many replies is not searched further. */
+/** findPosted reads at most this many pages (of PAGE_SIZE replies) of one thread: 2,000 replies. */
 const FIND_POSTED_MAX_PAGES = 10;
 const PAGE_SIZE = 200;
 
@@ -71,8 +70,8 @@ export class SlackAdapter implements ChatAdapter {
   private handlers?: ChatHandlers;
 
   constructor({ config, logger }: SlackAdapterOptions) {
-    this.logger = logger.child({ adapter: ADAPTER });
-    const bolt = boltLogger(this.logger);
+    this.logger = logger;
+    const bolt = boltLogger(logger);
     this.receiver = new HTTPReceiver({
       signingSecret: config.signingSecret,
       endpoints: [SLACK_EVENTS_PATH],
@@ -88,6 +87,7 @@ export class SlackAdapter implements ChatAdapter {
       // Without this, Bolt calls auth.test inside its constructor and an early failure would be an
       // unhandled rejection; `start()` runs it instead (Bolt then caches botId and botUserId).
       deferInitialization: true,
+      convoStore: false, // Bolt's conversation-state middleware: unused here
       clientOptions: {
         slackApiUrl: config.apiUrl,
         // The core's durable queue waits and retries; the client must not hold retries in memory.
@@ -107,7 +107,7 @@ export class SlackAdapter implements ChatAdapter {
   }
 
   async start(handlers: ChatHandlers): Promise<void> {
-    await this.app.init(); // auth.test: fails here, loudly, on a bad token
+    await callSlack('auth.test', () => this.app.init()); // fails here, loudly, on a bad token
     this.handlers = handlers;
   }
 
@@ -117,17 +117,8 @@ export class SlackAdapter implements ChatAdapter {
   }
 
   routes(): HttpRoute[] {
-    return [{ method: 'POST', path: SLACK_EVENTS_PATH, handler: (req, res) => this.serveSlackRequest(req, res) }];
-  }
-
-  /** Bolt's request listener answers on its own (asynchronously); it only throws for a path it does not serve. */
-  private serveSlackRequest(req: IncomingMessage, res: ServerResponse): void {
-    try {
-      this.receiver.requestListener(req, res);
-    } catch (error) {
-      this.logger.warn({ err: error, url: req.url }, 'slack: request not served by Bolt');
-      res.writeHead(404).end();
-    }
+    // Bolt's listener reads the raw body itself (to check the signature) and always answers.
+    return [{ method: 'POST', path: SLACK_EVENTS_PATH, handler: this.receiver.requestListener }];
   }
 
   /** Bolt listener for the event types the bridge relays. Throwing makes Bolt answer 500. */

@@ -17,9 +17,9 @@ import { validateSend } from './send-validation.js';
 import type { FailureInjector } from './failure-injector.js';
 import type { StatusLifecycle } from './status-lifecycle.js';
 import type { BusinessNumber } from './webhook-payloads.js';
-import type { EmulatedMedia, ReadReceiptRecord, SentMessageRecord } from './types.js';
+import type { EmulatedMedia, GraphErrorSpec, InjectedFailure, ReadReceiptRecord, SentMessageRecord } from './types.js';
 
-export const MEDIA_DOWNLOAD_PATH = '/whatsapp_business/attachments/';
+const MEDIA_DOWNLOAD_PATH = '/whatsapp_business/attachments/';
 /** Meta's media URLs expire after 5 minutes (reference §5). */
 const MEDIA_URL_TTL_SECONDS = 300;
 
@@ -101,7 +101,7 @@ export class GraphApi {
     }
     const failure = this.deps.failures.take(send.recipientId);
     if (failure?.mode === 'sync') return whatsappGraphError(failure);
-    const { mode: _mode, ...asyncFailure } = failure ?? { mode: 'async' };
+    const asyncFailure = failure ? withoutMode(failure) : undefined;
     const record: SentMessageRecord = {
       numberId: number.phoneNumberId,
       to: send.to,
@@ -111,10 +111,10 @@ export class GraphApi {
       wamid: newWamid(send.recipientId),
       at,
       ...(send.callbackData === undefined ? {} : { callbackData: send.callbackData }),
-      ...(failure ? { asyncFailure } : {}),
+      ...(asyncFailure ? { asyncFailure } : {}),
     };
     this.deps.onSent(record);
-    this.deps.lifecycle.begin(record, number, failure ? asyncFailure : undefined);
+    this.deps.lifecycle.begin(record, number, asyncFailure);
     const isUserId = !/^\d+$/.test(send.recipientId);
     return {
       messaging_product: 'whatsapp',
@@ -177,6 +177,10 @@ export class GraphApi {
   private mediaUrlHash(id: string, expires: number): string {
     return hmacSha256Hex(this.deps.appSecret, `${id}:${expires}`).slice(0, 32);
   }
+}
+
+function withoutMode({ mode: _mode, ...spec }: InjectedFailure): GraphErrorSpec {
+  return spec;
 }
 
 /** A reply that is not Graph JSON (media bytes, 404 of an expired media URL). */

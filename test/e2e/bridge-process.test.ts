@@ -1,0 +1,233 @@
+/**
+ * The real bridge process, started as `npm start` starts it, against the local WhatsApp and Slack
+ * emulators: signed webhooks in, Slack threads out, agent replies back, statuses, bad input, and
+ * kill -9 at random moments without losing or duplicating anything.
+ */
+import { expect } from 'chai';
+import { SlackEmulator, WhatsAppEmulator } from '../../sandbox/emulators/index.js';
+import { BridgeProcess } from '../../sandbox/bridge-process.js';
+
+const APP_SECRET = 'e2e-app-secret';
+const ACCESS_TOKEN = 'EAAG-e2e-token';
+const SIGNING_SECRET = 'e2e-signing-secret';
+const BOT_TOKEN = 'xoxb-e2e';
+const SALES = { phoneNumberId: '1001', displayNumber: '34910000001' };
+const SUPPORT = { phoneNumberId: '1002', displayNumber: '34910000002' };
+const AGENT = { id: 'U0AGENT1', name: 'lucia', displayName: 'Lucía', realName: 'Lucía Pérez' };
+
+const CONFIG_YAML = `
+numbers:
+  - phone_number_id: "${SALES.phoneNumberId}"
+    display_name: Ventas
+    channel: C0SALES
+    sender_mode: branded
+    language: es
+  - phone_number_id: "${SUPPORT.phoneNumberId}"
+    display_name: Support
+    channel: C0SUPPORT
+    sender_mode: agent
+    language: en
+`;
+
+async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('bridge process end to end (emulated WhatsApp and Slack)', function () {
+  this.timeout(120_000);
+  let whatsapp: WhatsAppEmulator;
+  let slack: SlackEmulator;
+  let bridge: BridgeProcess;
+
+  beforeEach(async () => {
+    whatsapp = new WhatsAppEmulator({
+      appSecret: APP_SECRET,
+      accessToken: ACCESS_TOKEN,
+      numbers: [SALES, SUPPORT],
+      // Like Meta, keep redelivering for a while, so a webhook sent while the bridge is down arrives after restart.
+      webhookRetryDelaysMs: [100, 250, 500, 1000, 1500, 2000, 3000, 4000],
+    });
+    slack = new SlackEmulator({ signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN, users: [AGENT], echoBotMessages: true });
+    const graphUrl = await whatsapp.start();
+    const slackUrl = await slack.start();
+    bridge = await BridgeProcess.create({
+      configYaml: CONFIG_YAML,
+      env: {
+        WHATSAPP_ACCESS_TOKEN: ACCESS_TOKEN,
+        WHATSAPP_APP_SECRET: APP_SECRET,
+        WHATSAPP_VERIFY_TOKEN: 'verify-e2e',
+        WHATSAPP_API_URL: graphUrl,
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_API_URL: `${slackUrl}/api/`,
+        IN_DOUBT_GRACE_SECONDS: '3',
+      },
+    });
+    whatsapp.setWebhookUrl(`${bridge.url}/webhooks/whatsapp`);
+    slack.setEventsUrl(`${bridge.url}/slack/events`);
+    await bridge.start();
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') process.stderr.write(`--- bridge log tail ---\n${bridge.log.slice(-5000)}\n`);
+    await bridge.cleanup();
+    await whatsapp.stop();
+    await slack.stop();
+  });
+
+  it('answers the verification handshake and health check', async () => {
+    const challenge = await fetch(`${bridge.url}/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=verify-e2e&hub.challenge=12345`);
+    expect(challenge.status).to.equal(200);
+    expect(await challenge.text()).to.equal('12345');
+    const wrong = await fetch(`${bridge.url}/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1`);
+    expect(wrong.status).to.equal(403);
+    expect((await fetch(`${bridge.url}/healthz`)).status).to.equal(200);
+  });
+
+  it('opens a thread for a customer, relays the agent reply back, and shows delivery on it', async () => {
+    const sent = await whatsapp.sendText(SALES.phoneNumberId, { waId: '34611111111', name: 'Ana García' }, 'Hola 👋🏽, ¿hacéis envíos a Canarias?');
+    expect(sent.status).to.equal(200);
+    const [root, post] = await until('thread and customer post', () => {
+      const messages = slack.messages('C0SALES');
+      const top = messages.find((message) => !message.thread_ts || message.thread_ts === message.ts);
+      const reply = top && slack.thread('C0SALES', top.ts).find((message) => message.ts !== top.ts);
+      return top && reply ? ([top, reply] as const) : undefined;
+    });
+    expect(root.text).to.contain('Ana García').and.contain('+34611111111').and.contain('Ventas');
+    expect(post.text).to.equal('Hola 👋🏽, ¿hacéis envíos a Canarias?');
+    expect(post.username).to.equal('Ana García');
+
+    const reply = await slack.postAsUser({ channel: 'C0SALES', threadTs: root.ts, user: AGENT.id, text: 'Sí, *48 h* &amp; sin coste :tada:' });
+    expect(reply.status).to.equal(200);
+    const out = await until('send to WhatsApp', () => whatsapp.sent({ to: '+34611111111' })[0]);
+    expect(out.body).to.deep.include({ type: 'text' });
+    expect((out.body.text as { body: string }).body).to.equal('Sí, *48 h* & sin coste 🎉');
+    // The emulator plays sent → delivered → read; the agent's message ends up marked as read.
+    await until('read marker on the agent message', () => slack.reactionsOn('C0SALES', reply.ts).some((reaction) => reaction.name === 'eyes'));
+
+    // An internal note never leaves Slack; the bot's own echoes never loop back.
+    await slack.postAsUser({ channel: 'C0SALES', threadTs: root.ts, user: AGENT.id, text: '// cliente VIP' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(whatsapp.sent()).to.have.length(1);
+  });
+
+  it('signs replies with the agent name on an agent-mode number', async () => {
+    await whatsapp.sendText(SUPPORT.phoneNumberId, { waId: '447700900001', name: 'Oliver' }, 'Is my order on its way?');
+    const root = await until('support thread', () => slack.messages('C0SUPPORT').find((message) => !message.thread_ts || message.thread_ts === message.ts));
+    await slack.postAsUser({ channel: 'C0SUPPORT', threadTs: root.ts, user: AGENT.id, text: 'Yes, it ships today.' });
+    const out = await until('send', () => whatsapp.sent({ numberId: SUPPORT.phoneNumberId })[0]);
+    expect((out.body.text as { body: string }).body).to.equal('*Lucía*:\nYes, it ships today.');
+  });
+
+  it('refuses bad input with the right status codes and stays up', async () => {
+    const body = JSON.stringify({ object: 'whatsapp_business_account', entry: [] });
+    expect((await whatsapp.postRawWebhook(body, null)).status, 'unsigned').to.equal(401);
+    expect((await whatsapp.postRawWebhook(body, 'sha256=' + '0'.repeat(64))).status, 'wrong signature').to.equal(401);
+    expect((await whatsapp.postRawWebhook('{"object": "whatsapp_business_account", "entry": [')).status, 'malformed JSON').to.equal(200);
+    expect((await whatsapp.postRawWebhook(Buffer.alloc(3 * 1024 * 1024 + 100 * 1024, 'a'))).status, 'oversize body').to.equal(413);
+    const unknownType = await whatsapp.sendMessage(SALES.phoneNumberId, { waId: '34600000009', name: 'Eve' }, { type: 'hologram', hologram: {} });
+    expect(unknownType.status, 'unknown type').to.equal(200);
+    const unconfigured = JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [{ id: 'W', changes: [{ field: 'messages', value: { metadata: { phone_number_id: '999', display_phone_number: '1' }, messages: [{ from: '1', id: 'wamid.x', timestamp: '1', type: 'text', text: { body: 'x' } }] } }] }],
+    });
+    expect((await whatsapp.postRawWebhook(unconfigured)).status, 'unconfigured number').to.equal(200);
+    const badSlack = await fetch(`${bridge.url}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(badSlack.status, 'unsigned Slack event').to.equal(401);
+    expect((await fetch(`${bridge.url}/healthz`)).status).to.equal(200);
+    // The unknown type still reached the thread as a visible placeholder.
+    await until('placeholder for the unknown type', () => slack.messages('C0SALES').length > 0 && JSON.stringify(slack.thread('C0SALES', slack.messages('C0SALES')[0]!.ts)).includes('hologram'));
+  });
+
+  it('loses and duplicates nothing when killed with SIGKILL at random moments', async () => {
+    const customers = Array.from({ length: 6 }, (_, index) => ({ waId: `3461000000${index}`, name: `Cliente ${index}` }));
+    const acknowledged = new Set<string>(); // wamids whose webhook got a 200
+    const replies = new Set<string>(); // agent texts whose Slack event got a 2xx
+    let stop = false;
+
+    // Customers keep writing; the emulator redelivers like Meta while the bridge is down.
+    const customerTraffic = (async () => {
+      for (let round = 0; !stop; round++) {
+        const customer = customers[round % customers.length]!;
+        void whatsapp.sendText(SALES.phoneNumberId, customer, `mensaje ${round}`).then((result) => {
+          if (result.status === 200) acknowledged.add(result.wamid);
+        });
+        await new Promise((resolve) => setTimeout(resolve, 15));
+      }
+    })();
+
+    // Agents answer in whatever threads exist; Slack retries an event the bridge did not acknowledge.
+    const agentTraffic = (async () => {
+      for (let round = 0; !stop; round++) {
+        await new Promise((resolve) => setTimeout(resolve, 40));
+        const roots = slack.messages('C0SALES').filter((message) => !message.thread_ts || message.thread_ts === message.ts);
+        const root = roots[round % Math.max(roots.length, 1)];
+        if (!root) continue;
+        const text = `respuesta ${round}`;
+        let result = await slack.postAsUser({ channel: 'C0SALES', threadTs: root.ts, user: AGENT.id, text });
+        for (let retry = 1; retry <= 20 && (result.status < 200 || result.status >= 300); retry++) {
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          result = { ...result, status: (await slack.redeliver(result.eventId, Math.min(retry, 3))).status };
+        }
+        if (result.status >= 200 && result.status < 300) replies.add(text);
+      }
+    })();
+
+    for (let kill = 0; kill < 4; kill++) {
+      await new Promise((resolve) => setTimeout(resolve, 400 + Math.random() * 800));
+      await bridge.kill();
+      await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 300));
+      await bridge.start();
+    }
+    stop = true;
+    await Promise.all([customerTraffic, agentTraffic]);
+    await whatsapp.whenIdle();
+    await slack.whenIdle();
+
+    // Every acknowledged customer message is in Slack exactly once.
+    await until(
+      'every acknowledged message in Slack',
+      () => {
+        const posted = allThreadPosts(slack, 'C0SALES');
+        return [...acknowledged].every((wamid) => posted.filter((key) => key === `in:${wamid}`).length === 1);
+      },
+      30_000,
+    );
+    const posted = allThreadPosts(slack, 'C0SALES');
+    const duplicates = posted.filter((key, index) => posted.indexOf(key) !== index);
+    expect(duplicates, 'duplicated posts').to.deep.equal([]);
+    const roots = slack.messages('C0SALES').filter((message) => !message.thread_ts || message.thread_ts === message.ts);
+    expect(roots, 'one thread per customer').to.have.length(customers.length);
+
+    // Every acknowledged agent reply reached WhatsApp exactly once (in-doubt sends wait for proof, then go).
+    await until(
+      'every acknowledged reply sent',
+      () => [...replies].every((text) => whatsapp.sent().some((sent) => (sent.body.text as { body: string }).body === text)),
+      30_000,
+    );
+    const sentTexts = whatsapp.sent().map((sent) => (sent.body.text as { body: string }).body);
+    const sentTwice = sentTexts.filter((text, index) => sentTexts.indexOf(text) !== index);
+    expect(sentTwice, 'replies sent twice').to.deep.equal([]);
+    expect(acknowledged.size, 'customer messages acknowledged').to.be.greaterThan(20);
+    expect(replies.size, 'agent replies acknowledged').to.be.greaterThan(5);
+  });
+});
+
+/** The metadata keys of every bridge post in every thread of `channel`. */
+function allThreadPosts(slack: SlackEmulator, channel: string): string[] {
+  const keys: string[] = [];
+  for (const root of slack.messages(channel)) {
+    if (root.thread_ts && root.thread_ts !== root.ts) continue;
+    for (const message of slack.thread(channel, root.ts)) {
+      const key = (message as { metadata?: { event_payload?: { key?: unknown } } }).metadata?.event_payload?.key;
+      if (typeof key === 'string' && key.startsWith('in:')) keys.push(key);
+    }
+  }
+  return keys;
+}
