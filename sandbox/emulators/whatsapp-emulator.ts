@@ -332,6 +332,16 @@ export class WhatsAppEmulator extends EventEmitter<WhatsAppEmulatorEvents> {
     return { status: last?.status ?? 0, responseBody: last?.responseBody ?? '', delivery };
   }
 
+  /**
+   * POSTs the exact bytes of an earlier webhook again (signed again, no retries): Meta sends
+   * duplicates, so the bridge must dedupe on wamid / (wamid, status), never on body bytes.
+   */
+  async redeliverWebhook(deliveryId: number): Promise<WebhookDeliveryRecord> {
+    const original = this.deliveryLog.find((delivery) => delivery.id === deliveryId);
+    if (!original) throw new Error(`WhatsAppEmulator: no recorded webhook delivery ${deliveryId}`);
+    return this.webhooks.deliver(original.kind, original.body, { retry: false, wamids: original.wamids });
+  }
+
   /** Signs and POSTs any payload object with Meta's serialisation and retries (e.g. account-level webhooks, §9). */
   postWebhook(payload: Record<string, unknown>): Promise<WebhookDeliveryRecord> {
     return this.webhooks.deliver('custom', serializeWebhook(payload, this.metaJsonEscaping), { retry: true });

@@ -49,6 +49,7 @@ export class Inbox {
   private retireTimer: NodeJS.Timeout | undefined;
   private lastRetireAt = Number.NEGATIVE_INFINITY;
   private lastAppendSegment = 0;
+  private closing = false;
   private journal!: Journal;
 
   private constructor(private readonly options: InboxOptions) {}
@@ -102,6 +103,7 @@ export class Inbox {
 
   /** Finishes housekeeping and retires a drained active segment, so a clean stop leaves no processed body behind. */
   async close(): Promise<void> {
+    this.closing = true;
     clearTimeout(this.retireTimer);
     this.retireTimer = undefined;
     this.schedule(() => this.retireActive());
@@ -138,6 +140,8 @@ export class Inbox {
 
   /** Deletes finished segments that no longer receive appends; schedules retiring a finished active one. */
   private tidy(): void {
+    // Completions still in flight at close must not schedule work on a closed journal.
+    if (this.closing) return;
     const active = this.journal.activeSegment;
     for (const [segment, book] of this.books) {
       if (book.pending > 0 || this.deleting.has(segment)) continue;

@@ -378,6 +378,16 @@ describe('WhatsAppEmulator', () => {
       expect(result).to.include({ status: 200, attempts: 2 });
     });
 
+    it('redeliverWebhook repeats an earlier webhook byte for byte', async () => {
+      await wa.sendText(NUMBER.phoneNumberId, CUSTOMER, 'dup');
+      const [first] = wa.deliveries();
+      const again = await wa.redeliverWebhook(first!.id);
+      expect(again.attempts[0]!.status).to.equal(200);
+      expect(again.wamids).to.deep.equal(first!.wamids);
+      expect(sink.received[1]!.text).to.equal(sink.received[0]!.text);
+      expect(sink.received[1]!.headers['x-hub-signature-256']).to.equal(expectedSignature(sink.received[1]!.raw));
+    });
+
     it('postRawWebhook sends bytes once, with a chosen, missing or correct signature', async () => {
       sink.respondWith = (request) => (request.headers['x-hub-signature-256'] === expectedSignature(request.raw) ? 200 : 401);
       expect((await wa.postRawWebhook('{"object":', 'sha256=deadbeef')).status).to.equal(401);

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { EmbeddedStore } from '../../storage/embedded/embedded-store.js';
+import type { InboxItem } from '../../storage/store.js';
 import { makeTempDir, openStore, removeDir } from './helpers.js';
 
 /** Every inbox segment's text, by file name. */
@@ -98,6 +99,30 @@ describe('EmbeddedStore inbox segments', () => {
     store = await openStore(dir, options);
     expect(await store.pendingInbox()).to.deep.equal([]);
     expect(await allInboxText(dir)).to.not.include('BODY[');
+  });
+
+  it('matches a simple model through random appends, completions and restarts', async () => {
+    let seed = 12345;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const model: InboxItem[] = [];
+    for (let step = 0; step < 400; step += 1) {
+      const roll = random();
+      if (roll < 0.55 || model.length === 0) {
+        model.push(await store.appendInbox('whatsapp', body(`s${step}`), step));
+      } else if (roll < 0.95) {
+        const [done] = model.splice(Math.floor(random() * model.length), 1);
+        await store.completeInbox(done!.id);
+      } else {
+        await store.close();
+        store = await openStore(dir, options);
+        expect(await store.pendingInbox(), `after restart at step ${step}`).to.deep.equal(model);
+      }
+    }
+    await Promise.all(model.map((item) => store.completeInbox(item.id)));
+    await store.close();
+    expect(await allInboxText(dir)).to.not.include('BODY[');
+    store = await openStore(dir, options);
+    expect(await store.pendingInbox()).to.deep.equal([]);
   });
 
   it('retires a drained active segment while running, not only at close', async () => {

@@ -16,6 +16,14 @@ export interface PostOutcome {
 }
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
+/**
+ * Bodies above this size are held back briefly after the headers. A server that refuses on the
+ * headers alone (413 from Content-Length) answers and closes at once; had the body been streaming,
+ * closing with unread data makes the kernel send a reset that can destroy the answer before it is
+ * read, and the bridge's 413 would show up here as "no response".
+ */
+const LARGE_BODY_BYTES = 64 * 1024;
+const EARLY_ANSWER_WAIT_MS = 150;
 
 export function postBytes(
   url: string,
@@ -26,6 +34,19 @@ export function postBytes(
   return new Promise((resolve) => {
     const target = new URL(url);
     const transport = target.protocol === 'https:' ? https : http;
+    // A server may answer early (413) and close while the body is still being written; the
+    // resulting EPIPE/ECONNRESET must not hide the status it already sent, so keep it as soon as
+    // the headers arrive.
+    let status = 0;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (error?: Error): void => {
+      if (settled) return;
+      settled = true;
+      const responseBody = Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BYTES).toString('utf8');
+      resolve({ status, body: responseBody, ...(error && status === 0 ? { error: error.message } : {}) });
+    };
     const request = transport.request(
       target,
       {
@@ -35,20 +56,30 @@ export function postBytes(
         timeout: timeoutMs,
       },
       (response) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
+        status = response.statusCode ?? 0;
         response.on('data', (chunk: Buffer) => {
           if (size < MAX_RESPONSE_BYTES) chunks.push(chunk);
           size += chunk.length;
         });
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BYTES).toString('utf8') }),
-        );
-        response.on('error', (error) => resolve({ status: response.statusCode ?? 0, body: '', error: error.message }));
+        response.on('end', () => settle());
+        response.on('close', () => settle());
+        response.on('error', (error) => settle(error));
       },
     );
     request.on('timeout', () => request.destroy(new Error(`no response within ${timeoutMs} ms`)));
-    request.on('error', (error) => resolve({ status: 0, body: '', error: error.message }));
-    request.end(body);
+    request.on('error', (error) => settle(error));
+    if (body.length <= LARGE_BODY_BYTES) {
+      request.end(body);
+      return;
+    }
+    request.flushHeaders();
+    const sendBody = setTimeout(() => {
+      if (!settled && !request.destroyed) request.end(body);
+    }, EARLY_ANSWER_WAIT_MS);
+    // Answered before the body went out: never send it, and drop the connection once the answer is read.
+    request.once('response', (response) => {
+      clearTimeout(sendBody);
+      if (!request.writableEnded) response.once('end', () => request.destroy());
+    });
   });
 }

@@ -1,0 +1,693 @@
+/**
+ * End-to-end benchmark of the bridge (`npm run bench`). Prints figures — a table for people and a
+ * final `BENCH_JSON {…}` line for plots — and never asserts: PASS/MISS only compares each figure with
+ * the target from the issue. Timing checks do not belong in unit tests on a shared, noisy machine.
+ *
+ *   npm run bench                          full run (a few minutes)
+ *   BENCH_QUICK=1 npm run bench            scaled-down smoke run (about a minute)
+ *   npm run bench -- --only ack,latency    some figures: ack, latency, reply, rate, store, rss
+ *   npm run bench -- --cpu-prof DIR        also write a V8 CPU profile of each bridge process into DIR
+ *                                          and print a summary (see bench/profile-summary.ts)
+ *
+ * The bridge runs as its own process (`node --import tsx main.ts`, see sandbox/bridge-process.ts);
+ * the load generator and the WhatsApp and Slack emulators run in this process. Everything is on
+ * 127.0.0.1, every loop is bounded in count and in time, and a fresh bridge and data dir are used
+ * for each figure whose result earlier state would skew.
+ *
+ * Other knobs: BENCH_CONCURRENCY (keep-alive connections for the ack figure, default 48),
+ * BENCH_SLACK_ECHO=0 (do not echo the bridge's posts back as events; Slack does echo them),
+ * BENCH_HTTP_CLIENT=node (node:http instead of undici).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatSummary, profileFiles, summarise } from './profile-summary.js';
+import { closedLoop, createPoster, customerWaId, openLoop, signedTextWebhook, type Poster, type SignedWebhook } from './load.js';
+import { AGENT, DEFAULT_NUMBER, Stack, type StackOptions } from './stack.js';
+import { CpuMeter, distribution, maxInWindow, processMemory, round, waitForQuietMachine, type CpuFigures, type Distribution } from './stats.js';
+import { measureStoreWrites } from './store-bench.js';
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+// ---------------------------------------------------------------------------------------------
+
+const FIGURES = ['ack', 'latency', 'reply', 'rate', 'store', 'rss'] as const;
+type FigureName = (typeof FIGURES)[number];
+
+const { values: cli } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+  },
+});
+
+const QUICK = cli.quick || process.env.BENCH_QUICK === '1';
+const ONLY = new Set<FigureName>(
+  cli.only ? (cli.only.split(',').map((name) => name.trim()).filter((name) => name !== '') as FigureName[]) : FIGURES,
+);
+for (const name of ONLY) if (!FIGURES.includes(name)) throw new Error(`unknown figure "${name}"; known: ${FIGURES.join(', ')}`);
+const CPU_PROFILE_ROOT = cli['cpu-prof'] ? path.resolve(cli['cpu-prof']) : undefined;
+const SLACK_ECHO = process.env.BENCH_SLACK_ECHO !== '0';
+
+const S = QUICK
+  ? {
+      ack: { warmup: 100, messages: 1_000, customers: 200, concurrency: 32 },
+      latency: { warmupCustomers: 60, warmupRate: 100, rate: 200, seconds: 3 },
+      reply: { warmup: 10, rate: 50, seconds: 3 },
+      rate: { sendRate: 50, customers: 50, replies: 150 },
+      store: { small: 1_000, large: 20_000, samples: 200 },
+      rss: { conversations: 2_000, concurrency: 32 },
+    }
+  : {
+      ack: { warmup: 300, messages: 5_000, customers: 1_000, concurrency: 48 },
+      latency: { warmupCustomers: 200, warmupRate: 100, rate: 200, seconds: 10 },
+      reply: { warmup: 25, rate: 50, seconds: 10 },
+      rate: { sendRate: 50, customers: 100, replies: 500 },
+      store: { small: 1_000, large: 100_000, samples: 500 },
+      rss: { conversations: 10_000, concurrency: 32 },
+    };
+if (process.env.BENCH_CONCURRENCY) S.ack.concurrency = Number(process.env.BENCH_CONCURRENCY);
+
+/** The whole run is abandoned (bridge killed, exit 1) after this long, whatever happens. */
+const WATCHDOG_MS = QUICK ? 5 * 60_000 : 15 * 60_000;
+
+const REFERENCE =
+  'a bridge built on a popular TypeScript chat toolkit, which stores nothing and acknowledges before processing, ' +
+  'measures about 710 webhooks/s, p99 6.4 ms at 200 msg/s and 236 MB peak on this kind of machine';
+
+const TARGETS = {
+  ackPerSecond: 1_000,
+  inboundP99Ms: 10,
+  replyP99Ms: 15,
+  rateMinRatio: 0.95,
+  storeMaxRatio: 2,
+  peakRssMaxMB: 200,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Plumbing
+// ---------------------------------------------------------------------------------------------
+
+type Verdict = 'PASS' | 'MISS' | 'ERROR' | 'INFO';
+
+interface Row {
+  figure: string;
+  measured: string;
+  target: string;
+  verdict: Verdict;
+}
+
+const rows: Row[] = [];
+const details: string[] = [];
+const results: Record<string, unknown> = {};
+const profileSummaries: string[] = [];
+let currentStack: Stack | undefined;
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+function verdict(pass: boolean): Verdict {
+  return pass ? 'PASS' : 'MISS';
+}
+
+/** Other processes using more than this many cores while a figure is measured make it unreliable. */
+const BUSY_MACHINE_CORES = 0.3;
+const QUIET_WAIT_MS = Number(process.env.BENCH_QUIET_WAIT_S ?? (QUICK ? 20 : 60)) * 1000;
+
+function cpuNote(cores: CpuFigures): string {
+  const busy = (cores.otherCores ?? 0) >= BUSY_MACHINE_CORES;
+  return (
+    `CPU: bridge ${cores.bridgeCores ?? '?'} cores, bench ${cores.benchCores}, other processes ${cores.otherCores ?? '?'}` +
+    ` (bench event-loop delay p99 ${cores.benchLoopDelayP99Ms} ms, max ${cores.benchLoopDelayMaxMs} ms)` +
+    (busy ? ' — MACHINE BUSY with other work: this figure is distorted' : '')
+  );
+}
+
+function cpuJson(cores: CpuFigures): Record<string, unknown> {
+  return { ...cores, machineBusy: (cores.otherCores ?? 0) >= BUSY_MACHINE_CORES };
+}
+
+/**
+ * Starts a measured phase: waits (bounded) for other processes to go quiet, starts the bridge's CPU
+ * profile if one was asked for, and meters CPU until `end()`.
+ */
+async function phase(stack: Stack | undefined, label: string): Promise<{ end(): Promise<CpuFigures> }> {
+  await waitForQuietMachine(QUIET_WAIT_MS, BUSY_MACHINE_CORES, (cores) =>
+    log(`${label}: other processes use ${cores} cores; waiting up to ${QUIET_WAIT_MS / 1000} s for a quiet machine`),
+  );
+  await stack?.startProfile();
+  const meter = await CpuMeter.start(stack?.bridge.pid);
+  return {
+    async end() {
+      const cores = await meter.stop();
+      await stack?.stopProfile();
+      return cores;
+    },
+  };
+}
+
+const ms = (value: number): string => (Number.isFinite(value) ? `${value.toFixed(1)} ms` : 'n/a');
+
+async function withStack<T>(figure: FigureName, options: Omit<StackOptions, 'cpuProfileDir'>, body: (stack: Stack) => Promise<T>): Promise<T> {
+  const cpuProfileDir = CPU_PROFILE_ROOT ? path.join(CPU_PROFILE_ROOT, figure) : undefined;
+  log(`${figure}: starting emulators and a fresh bridge process`);
+  const stack = await Stack.start({ ...options, ...(cpuProfileDir ? { cpuProfileDir } : {}) });
+  currentStack = stack;
+  try {
+    const result = await body(stack);
+    const lines = stack.logLines();
+    if (lines.length > 0) {
+      details.push(`${figure}: the bridge logged ${lines.length} warn/error line(s); last: ${lines.at(-1)!.slice(0, 300)}`);
+    }
+    return result;
+  } finally {
+    currentStack = undefined;
+    await stack.close();
+    if (cpuProfileDir) await summariseProfiles(figure, cpuProfileDir);
+  }
+}
+
+async function summariseProfiles(figure: FigureName, dir: string): Promise<void> {
+  try {
+    for (const file of await profileFiles(dir)) {
+      const summary = summarise(JSON.parse(await readFile(file, 'utf8')), file, 15);
+      if (summary.busyMs >= 50) profileSummaries.push(`--- CPU profile of the bridge during "${figure}" ---\n${formatSummary(summary)}`);
+    }
+  } catch (error) {
+    profileSummaries.push(`--- no CPU profile for "${figure}": ${String(error)}`);
+  }
+}
+
+/** POSTs one signed webhook, telling the stack to time its Slack post from this moment. */
+async function postWebhook(stack: Stack, poster: Poster, hook: SignedWebhook): Promise<{ status: number; ackMs: number }> {
+  const start = performance.now();
+  stack.slackPosts.expect(hook.wamid, start);
+  const status = await poster.post('/webhooks/whatsapp', hook.headers, hook.body);
+  return { status, ackMs: performance.now() - start };
+}
+
+/** Each of `customers` customers writes once (at `rate`/s), and this waits until every thread and post exists. */
+async function openThreads(stack: Stack, poster: Poster, customers: number, rate: number, firstCustomer = 0): Promise<Distribution> {
+  const before = stack.slackPosts.arrived;
+  const latenciesFrom = stack.slackPosts.latencies.length;
+  const failures: number[] = [];
+  await openLoop(customers, rate, 60_000, async (index) => {
+    const hook = signedTextWebhook(stack.numbers[0]!, firstCustomer + index, `Hola, soy el cliente ${firstCustomer + index}`);
+    const { status } = await postWebhook(stack, poster, hook);
+    if (status !== 200) failures.push(status);
+  });
+  const done = await stack.slackPosts.waitFor(before + customers - failures.length, 60_000);
+  if (!done || failures.length > 0) {
+    throw new Error(`opening ${customers} threads: ${stack.slackPosts.arrived - before} posted, ${failures.length} webhooks refused (${failures.slice(0, 5).join(', ')})`);
+  }
+  return distribution(stack.slackPosts.latencies.slice(latenciesFrom));
+}
+
+function conversationOf(stack: Stack, customerIndex: number): { channel: string; ts: string } {
+  const waId = customerWaId(customerIndex);
+  const thread = stack.threads.get(`${stack.numbers[0]!.phoneNumberId}/wa:${waId}`);
+  if (!thread) throw new Error(`no Slack thread for customer ${customerIndex}`);
+  return thread;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Acknowledged webhooks per second
+// ---------------------------------------------------------------------------------------------
+
+async function figureAck(): Promise<void> {
+  const p = S.ack;
+  await withStack('ack', { statuses: false, slackEcho: SLACK_ECHO, maxRecords: 4 * (p.messages + p.warmup) + 1_000 }, async (stack) => {
+    const poster = await createPoster(stack.bridge.url, p.concurrency);
+    try {
+      // JIT and connection warm-up, excluded: distinct customers, so they also open threads.
+      await openThreads(stack, poster, p.warmup, 500, 1_000_000);
+      const hooks = Array.from({ length: p.messages }, (_, i) => signedTextWebhook(stack.numbers[0]!, i % p.customers, `Mensaje ${i} sobre mi pedido`));
+      const postedBefore = stack.slackPosts.arrived;
+      const ackMs: number[] = [];
+      const refused = new Map<number, number>();
+      let ok = 0;
+      log(`ack: ${p.messages} signed webhooks from ${p.customers} customers over ${p.concurrency} keep-alive connections (${poster.kind})`);
+      const cpu = await phase(stack, 'ack');
+      const start = performance.now();
+      let lastAnswer = start;
+      await closedLoop(p.messages, p.concurrency, 60_000, async (index) => {
+        const result = await postWebhook(stack, poster, hooks[index]!);
+        lastAnswer = performance.now();
+        ackMs.push(result.ackMs);
+        if (result.status === 200) ok++;
+        else refused.set(result.status, (refused.get(result.status) ?? 0) + 1);
+      });
+      const elapsedMs = lastAnswer - start;
+      const cores = await cpu.end();
+      const rate = (ok * 1000) / elapsedMs;
+      // Everything acknowledged must also be processed: how long until the last post reached Slack?
+      const drained = await stack.slackPosts.waitFor(postedBefore + ok, 120_000);
+      const drainMs = performance.now() - start;
+      const posted = stack.slackPosts.arrived - postedBefore;
+      const ack = distribution(ackMs);
+      results.ack = {
+        webhooks: p.messages,
+        customers: p.customers,
+        concurrency: p.concurrency,
+        client: poster.kind,
+        acknowledged: ok,
+        refused: Object.fromEntries(refused),
+        elapsedMs: round(elapsedMs),
+        perSecond: round(rate),
+        ackLatencyMs: ack,
+        cpu: cpuJson(cores),
+        postedToSlack: posted,
+        allPosted: drained,
+        processedPerSecond: round((posted * 1000) / drainMs),
+        duplicatesInSlack: stack.slackPosts.duplicates,
+        target: TARGETS.ackPerSecond,
+        pass: rate >= TARGETS.ackPerSecond,
+      };
+      rows.push({
+        figure: '1. Acknowledged webhooks per second',
+        measured: `${Math.round(rate).toLocaleString('en')}/s`,
+        target: `≥ ${TARGETS.ackPerSecond.toLocaleString('en')}/s`,
+        verdict: verdict(rate >= TARGETS.ackPerSecond),
+      });
+      details.push(
+        `ack: ${ok}/${p.messages} answered 200 in ${(elapsedMs / 1000).toFixed(2)} s over ${p.concurrency} connections; ` +
+          `ack latency p50 ${ms(ack.p50)}, p99 ${ms(ack.p99)}, max ${ms(ack.max)}; ` +
+          cpuNote(cores) +
+          (refused.size > 0 ? `; refused: ${JSON.stringify(Object.fromEntries(refused))}` : ''),
+        `ack: all acknowledged messages in Slack ${drained ? 'after' : 'NOT within'} ${(drainMs / 1000).toFixed(2)} s ` +
+          `(${posted}/${ok} posted, ${Math.round((posted * 1000) / drainMs)}/s end to end, ${stack.slackPosts.duplicates} duplicates)`,
+      );
+    } finally {
+      await poster.close();
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2 + 3. Latency: webhook → Slack post, and agent reply → WhatsApp send (one bridge, warm threads)
+// ---------------------------------------------------------------------------------------------
+
+async function figureLatencyAndReplies(runLatency: boolean, runReply: boolean): Promise<void> {
+  const l = S.latency;
+  const r = S.reply;
+  const messages = l.rate * l.seconds;
+  await withStack('latency', { statuses: true, slackEcho: SLACK_ECHO, maxRecords: 50_000 }, async (stack) => {
+    const poster = await createPoster(stack.bridge.url, 16);
+    try {
+      log(`latency: opening ${l.warmupCustomers} threads at ${l.warmupRate}/s`);
+      const threadOpen = await openThreads(stack, poster, l.warmupCustomers, l.warmupRate);
+      results.threadOpen = { customers: l.warmupCustomers, ratePerSecond: l.warmupRate, latencyMs: threadOpen };
+      rows.push({
+        figure: '   thread opening (first message), p50 / p99',
+        measured: `${threadOpen.p50.toFixed(1)} / ${threadOpen.p99.toFixed(1)} ms`,
+        target: 'info',
+        verdict: 'INFO',
+      });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+
+      if (runLatency) {
+        const hooks = Array.from({ length: messages }, (_, i) => signedTextWebhook(stack.numbers[0]!, i % l.warmupCustomers, `Otra pregunta ${i}`));
+        const latenciesFrom = stack.slackPosts.latencies.length;
+        const postedBefore = stack.slackPosts.arrived;
+        const ackMs: number[] = [];
+        let refused = 0;
+        log(`latency: ${messages} webhooks at ${l.rate}/s into ${l.warmupCustomers} existing threads`);
+        const cpu = await phase(stack, 'latency');
+        const drive = await openLoop(messages, l.rate, (l.seconds + 5) * 1000, async (index) => {
+          const result = await postWebhook(stack, poster, hooks[index]!);
+          ackMs.push(result.ackMs);
+          if (result.status !== 200) refused++;
+        });
+        const done = await stack.slackPosts.waitFor(postedBefore + drive.started - refused, 20_000);
+        const cores = await cpu.end();
+        const latency = distribution(stack.slackPosts.latencies.slice(latenciesFrom));
+        const ack = distribution(ackMs);
+        const pass = done && refused === 0 && latency.p99 <= TARGETS.inboundP99Ms;
+        results.inboundLatency = {
+          ratePerSecond: l.rate,
+          seconds: l.seconds,
+          threads: l.warmupCustomers,
+          sent: drive.started,
+          refused,
+          allPosted: done,
+          latencyMs: latency,
+          ackLatencyMs: ack,
+          driverMaxStartLagMs: round(drive.maxStartLagMs, 2),
+        cpu: cpuJson(cores),
+          target: { p99Ms: TARGETS.inboundP99Ms },
+          pass,
+        };
+        rows.push({
+          figure: `2. Webhook → Slack post at ${l.rate}/s, p50 / p99`,
+          measured: `${latency.p50.toFixed(1)} / ${latency.p99.toFixed(1)} ms`,
+          target: `p99 ≤ ${TARGETS.inboundP99Ms} ms`,
+          verdict: verdict(pass),
+        });
+        details.push(
+          `latency: ${latency.count}/${drive.started} posts timed (${refused} refused${done ? '' : ', NOT all posted in time'}); ` +
+            `p90 ${ms(latency.p90)}, max ${ms(latency.max)}; webhook ack p50 ${ms(ack.p50)}, p99 ${ms(ack.p99)}; ` +
+            `driver start lag max ${ms(drive.maxStartLagMs)}; ${cpuNote(cores)}`,
+        );
+      }
+
+      if (runReply) await figureReplies(stack, r);
+    } finally {
+      await poster.close();
+    }
+  });
+}
+
+async function figureReplies(stack: Stack, r: { warmup: number; rate: number; seconds: number }): Promise<void> {
+  const threads = S.latency.warmupCustomers;
+  const sendReply = async (index: number, label: string): Promise<number> => {
+    const thread = conversationOf(stack, index % threads);
+    const text = `${label} ${index}: su pedido sale hoy`;
+    stack.whatsappSends.expect(text);
+    const { status } = await stack.slack.postAsUser({ channel: thread.channel, threadTs: thread.ts, user: AGENT.id, text });
+    return status;
+  };
+  // Warm-up, excluded: the first reply also looks the agent's name up (users.info), then it is cached.
+  const warmFrom = stack.whatsappSends.arrived;
+  await openLoop(r.warmup, r.rate, 10_000, async (index) => void (await sendReply(index, 'Calentamiento')));
+  await stack.whatsappSends.waitFor(warmFrom + r.warmup, 20_000);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+
+  const count = r.rate * r.seconds;
+  const latenciesFrom = stack.whatsappSends.latencies.length;
+  const sentBefore = stack.whatsappSends.arrived;
+  let refused = 0;
+  log(`reply: ${count} agent replies at ${r.rate}/s into ${threads} threads (status webhooks on)`);
+  const cpu = await phase(stack, 'reply');
+  const drive = await openLoop(count, r.rate, (r.seconds + 5) * 1000, async (index) => {
+    const status = await sendReply(index, 'Respuesta');
+    if (status < 200 || status >= 300) refused++;
+  });
+  const done = await stack.whatsappSends.waitFor(sentBefore + drive.started - refused, 20_000);
+  const cores = await cpu.end();
+  const latency = distribution(stack.whatsappSends.latencies.slice(latenciesFrom));
+  const pass = done && refused === 0 && latency.p99 <= TARGETS.replyP99Ms;
+  results.replyLatency = {
+    ratePerSecond: r.rate,
+    seconds: r.seconds,
+    threads,
+    sent: drive.started,
+    refused,
+    allSent: done,
+    latencyMs: latency,
+    driverMaxStartLagMs: round(drive.maxStartLagMs, 2),
+        cpu: cpuJson(cores),
+    target: { p99Ms: TARGETS.replyP99Ms },
+    pass,
+  };
+  rows.push({
+    figure: `3. Agent reply → WhatsApp send at ${r.rate}/s, p50 / p99`,
+    measured: `${latency.p50.toFixed(1)} / ${latency.p99.toFixed(1)} ms`,
+    target: `p99 ≤ ${TARGETS.replyP99Ms} ms`,
+    verdict: verdict(pass),
+  });
+  details.push(
+    `reply: ${latency.count}/${drive.started} sends timed (${refused} events refused${done ? '' : ', NOT all sent in time'}); ` +
+      `p90 ${ms(latency.p90)}, max ${ms(latency.max)}; driver start lag max ${ms(drive.maxStartLagMs)}; ` +
+      `${cpuNote(cores)}`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Outbound send rate achieved vs configured
+// ---------------------------------------------------------------------------------------------
+
+async function figureRate(): Promise<void> {
+  const p = S.rate;
+  const number = { ...DEFAULT_NUMBER, sendRate: p.sendRate };
+  await withStack('rate', { numbers: [number], statuses: true, slackEcho: SLACK_ECHO, maxRecords: 20_000 }, async (stack) => {
+    const poster = await createPoster(stack.bridge.url, 16);
+    try {
+      await openThreads(stack, poster, p.customers, 200);
+    } finally {
+      await poster.close();
+    }
+    const firstSend = stack.sendTimes.length;
+    let refused = 0;
+    const cpu = await phase(stack, 'rate');
+    log(`rate: queueing ${p.replies} replies across ${p.customers} threads at once (send_rate ${p.sendRate})`);
+    const queueStart = performance.now();
+    await closedLoop(p.replies, 50, 30_000, async (index) => {
+      const thread = conversationOf(stack, index % p.customers);
+      const text = `Aviso ${index}: pedido en reparto`;
+      stack.whatsappSends.expect(text);
+      const { status } = await stack.slack.postAsUser({ channel: thread.channel, threadTs: thread.ts, user: AGENT.id, text });
+      if (status < 200 || status >= 300) refused++;
+    });
+    const queuedMs = performance.now() - queueStart;
+    const expectedMs = (p.replies / p.sendRate) * 1000;
+    const done = await stack.whatsappSends.waitFor(p.replies - refused, expectedMs * 2 + 15_000);
+    const cores = await cpu.end();
+    const times = stack.sendTimes.slice(firstSend);
+    const spanMs = times.length > 1 ? times[times.length - 1]! - times[0]! : NaN;
+    // n sends span n-1 intervals.
+    const achieved = ((times.length - 1) * 1000) / spanMs;
+    const ratio = achieved / p.sendRate;
+    const maxPerSecond = maxInWindow(times, 1000);
+    const maxPer100ms = maxInWindow(times, 100);
+    const pass = done && ratio >= TARGETS.rateMinRatio && ratio <= 1;
+    results.sendRate = {
+      configured: p.sendRate,
+      replies: p.replies,
+      threads: p.customers,
+      refused,
+      allSent: done,
+      sends: times.length,
+      queuedInMs: round(queuedMs),
+      spanMs: round(spanMs),
+      achievedPerSecond: round(achieved, 2),
+      ratio: round(ratio, 4),
+      maxInAnySlidingSecond: maxPerSecond,
+      maxInAnySliding100ms: maxPer100ms,
+      cpu: cpuJson(cores),
+      target: { minRatio: TARGETS.rateMinRatio, maxRatio: 1 },
+      pass,
+    };
+    rows.push({
+      figure: '4. Outbound send rate achieved / configured',
+      measured: `${achieved.toFixed(1)}/${p.sendRate} = ${(ratio * 100).toFixed(1)} %`,
+      target: '≥ 95 %, ≤ 100 %',
+      verdict: verdict(pass),
+    });
+    rows.push({
+      figure: '   max sends in any sliding 1 s window',
+      measured: `${maxPerSecond}`,
+      target: `≤ ${p.sendRate}`,
+      verdict: verdict(maxPerSecond <= p.sendRate),
+    });
+    details.push(
+      `rate: ${times.length}/${p.replies} sent${done ? '' : ' (NOT all in time)'}, first to last send ${(spanMs / 1000).toFixed(2)} s; ` +
+        `all ${p.replies} events acknowledged within ${(queuedMs / 1000).toFixed(2)} s (${refused} refused); max in any 100 ms window ${maxPer100ms}; ${cpuNote(cores)}`,
+    );
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Store write time at 1k vs 100k stored messages
+// ---------------------------------------------------------------------------------------------
+
+async function figureStore(): Promise<void> {
+  const p = S.store;
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'puente-bench-store-'));
+  try {
+    const cpu = await phase(undefined, 'store');
+    log(`store: single inserts at ${p.small.toLocaleString('en')} and ${p.large.toLocaleString('en')} stored messages (fsync on)`);
+    const figures = await measureStoreWrites({ dataDir, small: p.small, large: p.large, samples: p.samples });
+    const cores = await cpu.end();
+    const pass = figures.ratio <= TARGETS.storeMaxRatio;
+    results.storeWrites = { ...p, ...figures, ratio: round(figures.ratio, 3), cpu: cpuJson(cores), target: { maxRatio: TARGETS.storeMaxRatio }, pass };
+    rows.push({
+      figure: `5. Store write p50 at ${fmtCount(p.small)} vs ${fmtCount(p.large)} messages`,
+      measured: `${figures.smallMicros.p50} vs ${figures.largeMicros.p50} µs (×${figures.ratio.toFixed(2)})`,
+      target: `ratio ≤ ${TARGETS.storeMaxRatio}`,
+      verdict: verdict(pass),
+    });
+    details.push(
+      `store: at ${fmtCount(p.small)} p50 ${figures.smallMicros.p50} µs p99 ${figures.smallMicros.p99} µs; ` +
+        `at ${fmtCount(p.large)} p50 ${figures.largeMicros.p50} µs p99 ${figures.largeMicros.p99} µs (${p.samples} awaited inserts each, fsync on, in the bench process); ${cpuNote(cores)}`,
+    );
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+const fmtCount = (n: number): string => (n >= 1000 ? `${n / 1000}k` : String(n));
+
+// ---------------------------------------------------------------------------------------------
+// 6. Peak RSS after 10,000 conversations
+// ---------------------------------------------------------------------------------------------
+
+async function figureRss(): Promise<void> {
+  const p = S.rss;
+  const tsxBaseline = await idleTsxRss();
+  await withStack('rss', { statuses: false, slackEcho: SLACK_ECHO, maxRecords: 4 * p.conversations + 1_000 }, async (stack) => {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const baseline = await processMemory(stack.bridge.pid);
+    const poster = await createPoster(stack.bridge.url, p.concurrency);
+    const postedBefore = stack.slackPosts.arrived;
+    let refused = 0;
+    const cpu = await phase(stack, 'rss');
+    const start = performance.now();
+    try {
+      log(`rss: ${p.conversations.toLocaleString('en')} distinct customers write once`);
+      await closedLoop(p.conversations, p.concurrency, 180_000, async (index) => {
+        const hook = signedTextWebhook(stack.numbers[0]!, index, `Hola, quería preguntar por mi pedido número ${index}`);
+        const { status } = await postWebhook(stack, poster, hook);
+        if (status !== 200) refused++;
+      });
+    } finally {
+      await poster.close();
+    }
+    const done = await stack.slackPosts.waitFor(postedBefore + p.conversations - refused, 180_000);
+    const elapsedMs = performance.now() - start;
+    const cores = await cpu.end();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const memory = await processMemory(stack.bridge.pid);
+    if (!memory) throw new Error('could not read /proc/<pid>/status of the bridge');
+    // What the RSS holds once garbage is gone (read after the peak, so it cannot change it).
+    const afterGc = await stack.probe('memory');
+    const afterGcRss = await processMemory(stack.bridge.pid);
+    const peakMB = (memory.peakRssMiB * 1024 * 1024) / 1e6;
+    const pass = done && refused === 0 && peakMB <= TARGETS.peakRssMaxMB;
+    results.peakRss = {
+      conversations: p.conversations,
+      threadsOpened: stack.rootPosts,
+      allPosted: done,
+      refused,
+      elapsedMs: round(elapsedMs),
+      peakRssMiB: memory.peakRssMiB,
+      peakRssMB: round(peakMB),
+      rssAfterMiB: memory.rssMiB,
+      baselineAfterStart: baseline,
+      idleNodeWithTsxRssMiB: tsxBaseline,
+      afterFullGc: { ...afterGc, vmRssMiB: afterGcRss?.rssMiB },
+      cpu: cpuJson(cores),
+      target: { maxMB: TARGETS.peakRssMaxMB },
+      pass,
+    };
+    rows.push({
+      figure: `6. Peak RSS after ${p.conversations.toLocaleString('en')} conversations`,
+      measured: `${peakMB.toFixed(1)} MB (${memory.peakRssMiB} MiB)`,
+      target: `≤ ${TARGETS.peakRssMaxMB} MB`,
+      verdict: verdict(pass),
+    });
+    details.push(
+      `rss: ${stack.rootPosts} threads opened, all posted ${done ? 'after' : 'NOT within'} ${(elapsedMs / 1000).toFixed(1)} s (${refused} refused); ` +
+        `VmHWM ${memory.peakRssMiB} MiB, VmRSS now ${memory.rssMiB} MiB; right after start VmRSS ${baseline?.rssMiB ?? '?'} MiB ` +
+        `(an idle \`node --import tsx\` alone holds ${tsxBaseline ?? '?'} MiB: the bridge runs from TypeScript through tsx, as \`npm run bench\` does)`,
+      `rss: after a forced full GC: ${describeHeap(afterGc)}, VmRSS ${afterGcRss?.rssMiB ?? '?'} MiB; ${cpuNote(cores)}`,
+    );
+  });
+}
+
+function describeHeap(probe: Record<string, unknown> | undefined): string {
+  const usage = probe?.afterFullGcMiB as Record<string, number> | undefined;
+  if (!usage) return 'no answer from the bridge probe';
+  return `heap used ${usage.heapUsed} MiB of ${usage.heapTotal} MiB, external ${usage.external} MiB (array buffers ${usage.arrayBuffers} MiB)`;
+}
+
+/** VmRSS of an idle `node --import tsx` process: the part of the bridge's RSS that is the TypeScript loader. */
+async function idleTsxRss(): Promise<number | undefined> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '-e', 'setTimeout(() => {}, 10_000)'], { stdio: 'ignore', cwd: path.resolve(import.meta.dirname, '..') });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    return (await processMemory(child.pid))?.rssMiB;
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+// ---------------------------------------------------------------------------------------------
+
+function printReport(totalMs: number): void {
+  const widths = [
+    Math.max(6, ...rows.map((row) => row.figure.length)),
+    Math.max(8, ...rows.map((row) => row.measured.length)),
+    Math.max(6, ...rows.map((row) => row.target.length)),
+  ];
+  const line = (cells: string[]): string => `| ${cells.map((cell, i) => cell.padEnd(widths[i] ?? 6)).join(' | ')} |`;
+  const rule = `|${[...widths, 6].map((width) => '-'.repeat(width + 2)).join('|')}|`;
+  const out: string[] = [];
+  out.push('');
+  out.push(`Puente end-to-end benchmark${QUICK ? ' (BENCH_QUICK: scaled down, not comparable with the targets)' : ''}`);
+  out.push(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), bridge = child process, load + emulators = this process, loopback only`);
+  out.push('');
+  out.push(line(['Figure', 'Measured', 'Target', 'Result']));
+  out.push(rule);
+  for (const row of rows) out.push(line([row.figure, row.measured, row.target, row.verdict]));
+  out.push('');
+  for (const detail of details) out.push(`  - ${detail}`);
+  out.push('');
+  out.push(`For scale (from the issue): ${REFERENCE}.`);
+  out.push(`Total bench time ${(totalMs / 1000).toFixed(1)} s.`);
+  for (const summary of profileSummaries) out.push('', summary);
+  out.push('');
+  console.log(out.join('\n'));
+  const json = {
+    version: 1,
+    at: new Date().toISOString(),
+    quick: QUICK,
+    machine: { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, platform: `${os.platform()} ${os.release()}` },
+    settings: { ...S, slackEcho: SLACK_ECHO },
+    figures: results,
+    table: rows,
+    reference: { text: REFERENCE, webhooksPerSecond: 710, p99MsAt200: 6.4, peakMB: 236 },
+    totalMs: Math.round(totalMs),
+  };
+  console.log(`BENCH_JSON ${JSON.stringify(json)}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const watchdog = setTimeout(() => {
+    process.stderr.write(`bench: watchdog fired after ${WATCHDOG_MS / 1000} s; killing the bridge and giving up\n`);
+    void (currentStack?.bridge.kill() ?? Promise.resolve()).finally(() => process.exit(1));
+  }, WATCHDOG_MS);
+  watchdog.unref();
+  const interrupt = (): void => {
+    void (currentStack?.close() ?? Promise.resolve()).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+
+  const steps: [string, FigureName[], () => Promise<void>][] = [
+    ['ack', ['ack'], figureAck],
+    ['latency/reply', ['latency', 'reply'], () => figureLatencyAndReplies(ONLY.has('latency'), ONLY.has('reply'))],
+    ['rate', ['rate'], figureRate],
+    ['store', ['store'], figureStore],
+    ['rss', ['rss'], figureRss],
+  ];
+  let errors = 0;
+  for (const [label, names, run] of steps) {
+    if (!names.some((name) => ONLY.has(name))) continue;
+    try {
+      await run();
+    } catch (error) {
+      errors++;
+      const message = error instanceof Error ? error.message : String(error);
+      log(`${label} failed: ${message}`);
+      rows.push({ figure: label, measured: `ERROR: ${message.split('\n')[0]!.slice(0, 120)}`, target: '', verdict: 'ERROR' });
+      results[`${label}Error`] = message.slice(0, 2_000);
+    }
+  }
+  clearTimeout(watchdog);
+  printReport(performance.now() - started);
+  // A MISS is a finding, not a failure; only a figure that could not be measured fails the run.
+  process.exitCode = errors > 0 ? 1 : 0;
+}
+
+await main();

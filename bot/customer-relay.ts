@@ -1,0 +1,157 @@
+/**
+ * WhatsApp → chat tool: a customer's message finds (or opens) its conversation's thread and is posted
+ * there under the customer's name; reactions land on the message they react to.
+ */
+import type { ChatAdapter, PostSender } from './chat-adapter.js';
+import { say, type Language } from './catalogue.js';
+import { conversationIdOf, type BridgeContext } from './bridge-context.js';
+import { renderContent, renderPreamble } from './render-inbound.js';
+import { excerpt } from './text.js';
+import type { ChatMessageRef, Conversation, InboundMessage, ThreadRef } from './types.js';
+import type { NumberConfig } from '../config/types.js';
+
+export class CustomerRelay {
+  constructor(private readonly ctx: BridgeContext) {}
+
+  async handleInbound(message: InboundMessage, number: NumberConfig, customerKey: string, recovered: boolean): Promise<void> {
+    if (await this.ctx.store.getMessage(message.wamid)) {
+      this.ctx.logger.debug({ wamid: message.wamid }, 'duplicate message skipped');
+      return;
+    }
+    const conversation = await this.conversationFor(message, number, customerKey);
+    const adapter = this.ctx.adapterFor(number);
+    const thread = await this.ensureThread(conversation, number, adapter, recovered);
+    const language = number.language;
+    const content = message.content;
+
+    let chat: ChatMessageRef | undefined;
+    let text: string | undefined;
+    if (content.kind === 'reaction') {
+      await this.relayCustomerReaction(content.targetWamid, content.emoji, thread, adapter, language);
+    } else {
+      let quote: { author?: string; text: string } | undefined;
+      if (content.kind === 'edit' || content.kind === 'revoke') {
+        const original = await this.ctx.store.findMessageByWamid(content.targetWamid);
+        if (original?.excerpt) quote = { text: original.excerpt };
+        text =
+          content.kind === 'revoke'
+            ? say(language, 'inbound.revoke')
+            : say(language, original ? 'inbound.edit' : 'inbound.edit.unknown', { text: renderContent(language, content.content) ?? '' });
+      } else {
+        text = renderContent(language, content) ?? '';
+        if (message.context?.quotedWamid) {
+          const quoted = await this.ctx.store.findMessageByWamid(message.context.quotedWamid);
+          if (quoted?.excerpt) quote = { text: quoted.excerpt, author: quoted.direction === 'in' ? conversation.customer.name : number.displayName };
+        }
+      }
+      const body = [...renderPreamble(language, message), text].filter((line) => line.length > 0).join('\n');
+      const key = `in:${message.wamid}`;
+      chat = recovered ? await adapter.findPosted(thread.channel, thread, key) : undefined;
+      chat ??= await adapter.post(thread, { text: body, sender: this.customerSender(conversation), quote, key });
+    }
+
+    await this.ctx.store.insertMessage({
+      key: message.wamid,
+      direction: 'in',
+      conversationId: conversation.id,
+      wamids: [message.wamid],
+      chat,
+      excerpt: text ? excerpt(text) : undefined,
+      at: message.timestamp,
+    });
+  }
+
+  private customerSender(conversation: Conversation): PostSender {
+    const { customer } = conversation;
+    const name = customer.name ?? (customer.waId ? `+${customer.waId}` : customer.username ?? 'WhatsApp');
+    return { name, iconUrl: this.ctx.config.customerIconUrl, iconEmoji: '👤' };
+  }
+
+  private async relayCustomerReaction(
+    targetWamid: string,
+    emoji: string | undefined,
+    thread: ThreadRef,
+    adapter: ChatAdapter,
+    language: Language,
+  ): Promise<void> {
+    const target = await this.ctx.store.findMessageByWamid(targetWamid);
+    const removed = !emoji;
+    if (!target?.chat) {
+      if (!removed) await adapter.notify(thread, { kind: 'info', text: say(language, 'inbound.reaction.unknown', { emoji }) });
+      return;
+    }
+    if (!adapter.capabilities.reactions) {
+      if (!removed) await adapter.post(thread, { text: `${emoji}`, key: `reaction:${targetWamid}:${emoji}` });
+      return;
+    }
+    // WhatsApp allows one reaction per person per message: a new one replaces the old.
+    if (target.reaction && target.reaction !== emoji) await adapter.react(target.chat, target.reaction, true);
+    if (emoji) await adapter.react(target.chat, emoji, false);
+    await this.ctx.store.updateMessage(target.key, { reaction: emoji ?? '' });
+  }
+
+  private async conversationFor(message: InboundMessage, number: NumberConfig, customerKey: string): Promise<Conversation> {
+    const id = conversationIdOf(number.phoneNumberId, customerKey);
+    const existing = await this.ctx.store.getConversation(id);
+    // System notices (number changed, …) are not the customer writing: they do not open the window.
+    const opensWindow = message.content.kind !== 'system';
+    const conversation: Conversation = existing
+      ? { ...existing, customer: { ...existing.customer, ...definedFields(message.customer) } }
+      : { id, numberId: number.phoneNumberId, customerKey, customer: message.customer, createdAt: this.ctx.now() };
+    if (opensWindow && message.timestamp > (conversation.lastInboundAt ?? 0)) conversation.lastInboundAt = message.timestamp;
+    if (!existing || JSON.stringify(existing) !== JSON.stringify(conversation)) await this.ctx.store.saveConversation(conversation);
+    return conversation;
+  }
+
+  private async ensureThread(conversation: Conversation, number: NumberConfig, adapter: ChatAdapter, recovered: boolean): Promise<ThreadRef> {
+    const current = conversation.thread;
+    // A thread stays valid while the number still routes to the same adapter and channel.
+    if (current && current.adapter === adapter.name && current.channel === number.channel) return current;
+
+    const key = `thread:${conversation.id}:${adapter.name}:${number.channel}`;
+    let thread: ThreadRef | undefined;
+    if (recovered) {
+      const root = await adapter.findPosted(number.channel, undefined, key);
+      if (root) thread = { adapter: adapter.name, channel: root.channel, id: root.id };
+    }
+    if (!thread) {
+      const language = number.language;
+      const { customer } = conversation;
+      const returning = current !== undefined || (await this.isKnownElsewhere(conversation));
+      const customerName = customer.name ?? say(language, 'customer.unknown');
+      const customerNumber = customer.waId ? `+${customer.waId}` : customer.username ?? customer.userId ?? '';
+      const text = [
+        say(language, returning ? 'thread.header.returning' : 'thread.header.new', {
+          customer: customerName,
+          number: customerNumber,
+          line: number.displayName,
+        }),
+        say(language, 'thread.header.hint', { notePrefix: this.ctx.config.internalNotePrefix }),
+      ].join('\n');
+      thread = await adapter.openThread(number.channel, {
+        customerName,
+        customerNumber,
+        lineName: number.displayName,
+        returning,
+        text,
+        key,
+      });
+    }
+    conversation.thread = thread;
+    await this.ctx.store.saveConversation(conversation);
+    return thread;
+  }
+
+  /** A customer is "returning" when another business line already talks with them. */
+  private async isKnownElsewhere(conversation: Conversation): Promise<boolean> {
+    for (const numberId of this.ctx.numbers.keys()) {
+      if (numberId === conversation.numberId) continue;
+      if (await this.ctx.store.getConversation(conversationIdOf(numberId, conversation.customerKey))) return true;
+    }
+    return false;
+  }
+}
+
+function definedFields<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined && field !== '')) as Partial<T>;
+}
