@@ -17,6 +17,7 @@ import { silentLogger, type Logger } from '../../bot/logger.js';
 import type { ChatMessageRef, Conversation } from '../../bot/types.js';
 import type { InboxItem, MessagePatch, MessageRecord, OutboxItem, OutboxResult, Store } from '../store.js';
 import { ConversationIndex } from './conversation-index.js';
+import { DataDirInUseError, DataDirLock } from './dir-lock.js';
 import { Inbox } from './inbox.js';
 import { Journal } from './journal.js';
 import { MessageIndex } from './message-index.js';
@@ -55,6 +56,7 @@ export class EmbeddedStore implements Store {
   private readonly outbox = new OutboxState();
   private parts: OpenParts | undefined;
   private lifecycle: 'new' | 'opening' | 'open' | 'closed' = 'new';
+  private lock: DataDirLock | undefined;
 
   constructor(private readonly options: EmbeddedStoreOptions) {
     this.logger = options.logger ?? silentLogger();
@@ -68,6 +70,7 @@ export class EmbeddedStore implements Store {
       await this.load();
     } catch (error) {
       this.lifecycle = 'closed';
+      if (!(error instanceof DataDirInUseError)) await this.lock?.release();
       throw error;
     }
   }
@@ -75,6 +78,7 @@ export class EmbeddedStore implements Store {
   private async load(): Promise<void> {
     const { dataDir } = this.options;
     const startedAt = Date.now();
+    this.lock = await DataDirLock.acquire(dataDir);
     const state = await openStateFile(path.join(dataDir, 'state.json'), this.fsync);
     let unknownRecords = 0;
     const journal = await Journal.open(
@@ -115,6 +119,7 @@ export class EmbeddedStore implements Store {
     this.lifecycle = 'closed';
     const { journal, inbox } = this.parts!;
     await Promise.all([journal.close(), inbox.close()]);
+    await this.lock?.release();
   }
 
   // -------------------------------------------------------------------------------------------

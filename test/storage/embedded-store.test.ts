@@ -229,3 +229,30 @@ describe('EmbeddedStore', () => {
     store = await openStore(dir);
   });
 });
+
+describe('EmbeddedStore data directory lock', () => {
+  it('refuses a second store on the same DATA_DIR and takes over a lock whose owner died', async () => {
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { EmbeddedStore } = await import('../../storage/embedded/embedded-store.js');
+    const { DataDirInUseError } = await import('../../storage/embedded/dir-lock.js');
+    const dir = await mkdtemp(join(tmpdir(), 'puente-lock-'));
+    try {
+      const first = new EmbeddedStore({ dataDir: dir });
+      await first.open();
+      const second = new EmbeddedStore({ dataDir: dir });
+      let refused: unknown;
+      await second.open().catch((error: unknown) => (refused = error));
+      expect(refused).to.be.instanceOf(DataDirInUseError);
+      await first.close();
+      // A lock file left by a process that no longer exists (pid far above the kernel's maximum).
+      await writeFile(join(dir, 'puente.lock'), '999999999');
+      const third = new EmbeddedStore({ dataDir: dir });
+      await third.open();
+      await third.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
