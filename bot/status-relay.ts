@@ -51,7 +51,13 @@ export class StatusRelay {
     const chat = record.chat;
     if (!chat || !conversation?.thread || !number) return;
     const adapter = this.ctx.adapterFor(number);
-    await this.ctx.withRetries(`status ${status.wamid}`, () => adapter.showStatus(chat, state, record.status));
+    try {
+      await this.ctx.withRetries(`status ${status.wamid}`, () => adapter.showStatus(chat, state, record.status));
+    } catch (error) {
+      // The marker is a courtesy: an agent may have deleted the message it would go on. The state is
+      // recorded above, and a failure is still explained in the thread below.
+      this.ctx.logger.warn({ wamid: status.wamid, state, err: error }, 'delivery state could not be shown on the message');
+    }
     if (state === 'failed') {
       await adapter.notify(conversation.thread, {
         kind: 'error',

@@ -201,6 +201,20 @@ describe('Bridge core', () => {
     expect((await store.getMessage(reply.key))?.status).to.equal('read');
   });
 
+  it('completes a status webhook even when the marker cannot be shown (the agent deleted the message)', async () => {
+    await customerWrites('hola');
+    await bridge.onAgentMessage(agentReply(adapter.threads[0]!.ref, 'Hola'));
+    await bridge.idle();
+    const wamid = whatsapp.succeeded()[0]!.wamid!;
+    adapter.showStatus = async () => {
+      throw new Error('message_not_found');
+    };
+    await bridge.acceptWhatsAppWebhook(statusWebhook(SALES, { wamid, status: 'delivered', recipient: ANA.waId }));
+    await bridge.idle();
+    expect(await store.pendingInbox()).to.have.length(0);
+    expect((await store.findMessageByWamid(wamid))?.status).to.equal('delivered');
+  });
+
   it('explains a failed status in the thread', async () => {
     await customerWrites('hola');
     await bridge.onAgentMessage(agentReply(adapter.threads[0]!.ref, 'Hola'));
