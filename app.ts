@@ -3,7 +3,9 @@
  * chat adapters) and wires them into the core. Tests and benchmarks start the bridge through here
  * exactly as `npm start` does.
  */
+import { join } from 'node:path';
 import { Bridge } from './bot/bridge.js';
+import type { MediaOptions } from './bot/bridge-context.js';
 import type { ChatAdapter } from './bot/chat-adapter.js';
 import { HttpServer } from './bot/http-server.js';
 import type { Logger } from './bot/logger.js';
@@ -27,7 +29,11 @@ function createAdapters(config: Config, logger: Logger): Map<string, ChatAdapter
   return adapters;
 }
 
-export async function startPuente(config: Config, logger: Logger, options: { retryPolicy?: RetryPolicy; host?: string } = {}): Promise<Puente> {
+export async function startPuente(
+  config: Config,
+  logger: Logger,
+  options: { retryPolicy?: RetryPolicy; host?: string; media?: MediaOptions } = {},
+): Promise<Puente> {
   const store = createStore({ dataDir: config.dataDir, logger: logger.child({ component: 'store' }) });
   await store.open();
 
@@ -40,6 +46,8 @@ export async function startPuente(config: Config, logger: Logger, options: { ret
     adapters,
     logger: logger.child({ component: 'bridge' }),
     retryPolicy: options.retryPolicy,
+    // Files wait on the data volume, not in /tmp (often a small RAM disk).
+    media: { spoolDir: join(config.dataDir, 'media-spool'), ...options.media },
   });
 
   const server = new HttpServer(logger.child({ component: 'http' }));

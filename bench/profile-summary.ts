@@ -1,6 +1,10 @@
 /**
- * Summarises V8 CPU profiles (`node --cpu-prof`, e.g. from `npm run bench -- --cpu-prof DIR`):
- * where the bridge spent its CPU, by function (self and inclusive time) and by file or package.
+ * Summarises V8 profiles of the bridge taken by the benchmark (`npm run bench -- --cpu-prof DIR`
+ * or `--alloc-prof DIR`, see bench/bridge-probe.mjs):
+ *   - `.cpuprofile`: where CPU time went;
+ *   - `.heapprofile`: sampled allocations (objects collected since included), i.e. who allocates.
+ * Both are charged to coarse components, to the innermost frame of the project's own code
+ * (file:function), to files/packages and to functions.
  *
  *   node --import tsx bench/profile-summary.ts DIR_OR_FILE [--top 25]
  */
@@ -15,31 +19,76 @@ interface CallFrame {
   lineNumber: number;
 }
 
-interface ProfileNode {
+interface CpuProfileNode {
   id: number;
   callFrame: CallFrame;
   children?: number[];
 }
 
 interface CpuProfile {
-  nodes: ProfileNode[];
+  nodes: CpuProfileNode[];
   samples: number[];
   timeDeltas: number[];
-  startTime: number;
-  endTime: number;
+}
+
+interface HeapProfileNode {
+  id: number;
+  callFrame: CallFrame;
+  selfSize: number;
+  children: HeapProfileNode[];
+}
+
+interface HeapProfile {
+  head: HeapProfileNode;
+  samples?: { size: number; nodeId: number }[];
+}
+
+interface Ranked {
+  name: string;
+  value: number;
 }
 
 export interface ProfileSummary {
   file: string;
-  totalMs: number;
-  /** Time not idle, GC included. */
-  busyMs: number;
-  selfByFunction: { name: string; ms: number }[];
-  inclusiveByFunction: { name: string; ms: number }[];
-  selfByFile: { name: string; ms: number }[];
+  kind: 'cpu' | 'alloc';
+  /** `ms` for CPU profiles, `MB` for allocation profiles. */
+  unit: string;
+  total: number;
+  /** CPU: time not idle (GC included). Allocations: sampled bytes. */
+  busy: number;
+  byComponent: Ranked[];
+  /** Each sample charged to the innermost frame of the project's own code (bot/, adapters/, storage/, …). */
+  byProjectFrame: Ranked[];
+  selfByFile: Ranked[];
+  selfByFunction: Ranked[];
+  inclusiveByFunction: Ranked[];
 }
 
+/**
+ * Coarse components, checked in this order against the files on a sample's stack (leaf first).
+ * Promise continuations have no async stack here, so fetch internals running on their own are
+ * matched by the leaf's file: in the bridge only @slack/web-api uses fetch (axios uses node:http).
+ */
+const COMPONENTS: [string, (files: string[], leaf: string) => boolean][] = [
+  ['GC', (_files, leaf) => leaf === '(garbage collector)'],
+  ['Slack Web API calls (@slack/web-api on fetch)', (files) => files.some((f) => f.startsWith('node_modules/@slack/web-api'))],
+  ['fetch/undici internals (Slack Web API client)', (_files, leaf) => /^(node:internal\/deps|node:internal\/webstreams|wasm:)/.test(leaf)],
+  ['Slack events in (@slack/bolt receiver)', (files) => files.some((f) => f.startsWith('node_modules/@slack/bolt'))],
+  ['Graph API sends (axios)', (files) => files.some((f) => f.startsWith('node_modules/axios') || f.startsWith('node_modules/follow-redirects'))],
+  ['store: journal I/O', (files) => files.some((f) => /^storage\/embedded\/(journal|inbox)\.ts/.test(f))],
+  ['store: indexes and copies', (files) => files.some((f) => f.startsWith('storage/'))],
+  ['WhatsApp webhook receive/parse', (files) => files.some((f) => f.startsWith('adapters/whatsapp/'))],
+  ['Slack adapter (own code)', (files) => files.some((f) => f.startsWith('adapters/slack/'))],
+  ['bridge core (bot/)', (files) => files.some((f) => f.startsWith('bot/'))],
+  ['logging (pino)', (files) => files.some((f) => f.startsWith('node_modules/pino') || f.startsWith('node_modules/sonic-boom'))],
+  ['HTTP server, sockets, streams (node core)', (_files, leaf) => /^(node:(_http|net|internal\/streams|events|stream)|writev$|writeBuffer$|write\w*String$)/.test(leaf)],
+];
+
 const REPO = fileURLToPath(new URL('..', import.meta.url));
+
+function isProjectFile(label: string): boolean {
+  return !/^(node_modules\/|node:|\(|\/|wasm:|bench\/)/.test(label);
+}
 
 /** `bot/bridge.ts`, `node_modules/@slack/bolt`, `node:internal/…`, or `(program)` style names. */
 function fileLabel(url: string): string {
@@ -55,78 +104,136 @@ function fileLabel(url: string): string {
   return file;
 }
 
+/** Line numbers are left out for the project's files: tsx compiles them, so V8's lines are not the source's. */
 function functionLabel(frame: CallFrame): string {
   const name = frame.functionName || '(anonymous)';
   if (!frame.url) return name;
-  return `${fileLabel(frame.url)}:${name}:${frame.lineNumber + 1}`;
+  const file = fileLabel(frame.url);
+  return isProjectFile(file) ? `${file}:${name}` : `${file}:${name}:${frame.lineNumber + 1}`;
 }
 
-export function summarise(profile: CpuProfile, file: string, top = 25): ProfileSummary {
-  const byId = new Map<number, ProfileNode>();
-  const parent = new Map<number, number>();
-  for (const node of profile.nodes) {
-    byId.set(node.id, node);
-    for (const child of node.children ?? []) parent.set(child, node.id);
-  }
+/** Charges each weighted leaf node (and its stack) to the summary's tables. */
+function attribute(
+  frames: Map<number, CallFrame>,
+  parent: Map<number, number>,
+  weights: Iterable<[number, number]>,
+  top: number,
+  scale: (raw: number) => number,
+): Omit<ProfileSummary, 'file' | 'kind' | 'unit'> {
   const self = new Map<string, number>();
   const inclusive = new Map<string, number>();
   const selfFile = new Map<string, number>();
-  let totalUs = 0;
-  let idleUs = 0;
-  const add = (map: Map<string, number>, key: string, us: number): void => {
-    map.set(key, (map.get(key) ?? 0) + us);
+  const byProjectFrame = new Map<string, number>();
+  const byComponent = new Map<string, number>();
+  let total = 0;
+  let idle = 0;
+  const add = (map: Map<string, number>, key: string, value: number): void => {
+    map.set(key, (map.get(key) ?? 0) + value);
   };
-  for (let i = 0; i < profile.samples.length; i++) {
-    const us = profile.timeDeltas[i] ?? 0;
-    totalUs += us;
-    const node = byId.get(profile.samples[i]!);
-    if (!node) continue;
-    if (node.callFrame.functionName === '(idle)') {
-      idleUs += us;
+  for (const [id, weight] of weights) {
+    total += weight;
+    const leafFrame = frames.get(id);
+    if (!leafFrame) continue;
+    if (leafFrame.functionName === '(idle)') {
+      idle += weight;
       continue;
     }
-    add(self, functionLabel(node.callFrame), us);
-    add(selfFile, node.callFrame.url ? fileLabel(node.callFrame.url) : node.callFrame.functionName || '(native/VM)', us);
+    add(self, functionLabel(leafFrame), weight);
+    add(selfFile, leafFrame.url ? fileLabel(leafFrame.url) : leafFrame.functionName || '(native/VM)', weight);
     const seen = new Set<string>();
-    for (let id: number | undefined = node.id; id !== undefined; id = parent.get(id)) {
-      const frame = byId.get(id)!.callFrame;
+    const files: string[] = [];
+    let projectFrame: string | undefined;
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const frame = frames.get(at)!;
       if (frame.functionName === '(root)') break;
+      const file = frame.url ? fileLabel(frame.url) : frame.functionName;
+      files.push(file);
+      if (frame.url && isProjectFile(file)) {
+        // An arrow function is named after the nearest named function of the same file around it.
+        if (projectFrame === undefined) projectFrame = frame.functionName ? `${file}:${frame.functionName}` : `${file}:(anonymous)`;
+        else if (projectFrame === `${file}:(anonymous)` && frame.functionName) projectFrame = `${file}:(anonymous in ${frame.functionName})`;
+      }
       const label = functionLabel(frame);
       if (seen.has(label)) continue;
       seen.add(label);
-      add(inclusive, label, us);
+      add(inclusive, label, weight);
     }
+    const leaf = files[0] ?? '?';
+    add(byProjectFrame, projectFrame ?? `(no project frame) ${leaf}`, weight);
+    add(byComponent, COMPONENTS.find(([, matches]) => matches(files, leaf))?.[0] ?? `other: ${leaf}`, weight);
   }
-  const ranked = (map: Map<string, number>) =>
+  const ranked = (map: Map<string, number>): Ranked[] =>
     [...map]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
-      .map(([name, us]) => ({ name, ms: Math.round(us / 100) / 10 }));
+      .map(([name, value]) => ({ name, value: scale(value) }));
   return {
-    file,
-    totalMs: Math.round(totalUs / 1000),
-    busyMs: Math.round((totalUs - idleUs) / 1000),
+    total: scale(total),
+    busy: scale(total - idle),
+    byComponent: ranked(byComponent),
+    byProjectFrame: ranked(byProjectFrame),
+    selfByFile: ranked(selfFile),
     selfByFunction: ranked(self),
     inclusiveByFunction: ranked(inclusive),
-    selfByFile: ranked(selfFile),
   };
+}
+
+export function summariseCpu(profile: CpuProfile, file: string, top = 25): ProfileSummary {
+  const frames = new Map<number, CallFrame>();
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) {
+    frames.set(node.id, node.callFrame);
+    for (const child of node.children ?? []) parent.set(child, node.id);
+  }
+  const weights = profile.samples.map((id, index): [number, number] => [id, profile.timeDeltas[index] ?? 0]);
+  return { file, kind: 'cpu', unit: 'ms', ...attribute(frames, parent, weights, top, (us) => Math.round(us / 100) / 10) };
+}
+
+export function summariseAlloc(profile: HeapProfile, file: string, top = 25): ProfileSummary {
+  const frames = new Map<number, CallFrame>();
+  const parent = new Map<number, number>();
+  const weights: [number, number][] = [];
+  const visit = (node: HeapProfileNode, parentId: number | undefined): void => {
+    frames.set(node.id, node.callFrame);
+    if (parentId !== undefined) parent.set(node.id, parentId);
+    if (node.selfSize > 0) weights.push([node.id, node.selfSize]);
+    for (const child of node.children) visit(child, node.id);
+  };
+  visit(profile.head, undefined);
+  return { file, kind: 'alloc', unit: 'MB', ...attribute(frames, parent, weights, top, (bytes) => Math.round(bytes / 1e5) / 10) };
 }
 
 export async function profileFiles(target: string): Promise<string[]> {
   if ((await stat(target)).isFile()) return [target];
-  return (await readdir(target)).filter((name) => name.endsWith('.cpuprofile')).map((name) => path.join(target, name));
+  return (await readdir(target))
+    .filter((name) => name.endsWith('.cpuprofile') || name.endsWith('.heapprofile'))
+    .sort()
+    .map((name) => path.join(target, name));
+}
+
+/** Reads and summarises one profile file; undefined for an (almost) empty one. */
+export async function summariseFile(file: string, top = 25): Promise<ProfileSummary | undefined> {
+  const json = JSON.parse(await readFile(file, 'utf8')) as unknown;
+  const summary = file.endsWith('.heapprofile') ? summariseAlloc(json as HeapProfile, file, top) : summariseCpu(json as CpuProfile, file, top);
+  return summary.busy > (summary.kind === 'cpu' ? 50 : 0.1) ? summary : undefined;
 }
 
 export function formatSummary(summary: ProfileSummary): string {
-  const pct = (ms: number): string => `${((100 * ms) / Math.max(1, summary.busyMs)).toFixed(1).padStart(5)} %`;
-  const lines = [`${path.basename(summary.file)}: ${summary.busyMs} ms busy of ${summary.totalMs} ms profiled`];
-  const section = (title: string, rows: { name: string; ms: number }[]): void => {
+  const pct = (value: number): string => `${((100 * value) / Math.max(1e-9, summary.busy)).toFixed(1).padStart(5)} %`;
+  const lines = [
+    summary.kind === 'cpu'
+      ? `${path.basename(summary.file)}: CPU, ${summary.busy} ms busy of ${summary.total} ms profiled`
+      : `${path.basename(summary.file)}: allocations, ${summary.busy} MB sampled (collected objects included)`,
+  ];
+  const section = (title: string, rows: Ranked[]): void => {
     lines.push(`  ${title}`);
-    for (const row of rows) lines.push(`    ${String(row.ms).padStart(9)} ms ${pct(row.ms)}  ${row.name}`);
+    for (const row of rows) lines.push(`    ${String(row.value).padStart(9)} ${summary.unit} ${pct(row.value)}  ${row.name}`);
   };
-  section('self time by file/package', summary.selfByFile);
-  section('self time by function', summary.selfByFunction);
-  section('inclusive time by function', summary.inclusiveByFunction);
+  section('by component', summary.byComponent);
+  section('by innermost project frame (file:function)', summary.byProjectFrame);
+  section('self by file/package', summary.selfByFile);
+  section('self by function', summary.selfByFunction);
+  section('inclusive by function', summary.inclusiveByFunction);
   return lines.join('\n');
 }
 
@@ -135,11 +242,8 @@ async function main(): Promise<void> {
   const target = positionals[0];
   if (!target) throw new Error('usage: profile-summary.ts DIR_OR_FILE [--top N]');
   for (const file of await profileFiles(target)) {
-    const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
-    const summary = summarise(profile, file, Number(values.top));
-    // Profiles of idle helper threads (tsx's loader) are noise.
-    if (summary.busyMs < 50) continue;
-    console.log(formatSummary(summary));
+    const summary = await summariseFile(file, Number(values.top));
+    if (summary) console.log(formatSummary(summary));
   }
 }
 

@@ -39,8 +39,12 @@ export interface StackOptions {
   slackEcho: boolean;
   /** Records kept per emulator log and per Slack channel; must exceed what one figure produces. */
   maxRecords: number;
-  /** Write a V8 CPU profile of the bridge into this directory (the bridge is stopped with SIGTERM so it is flushed). */
+  /** Write V8 profiles of the bridge's measured phases into this directory. */
   cpuProfileDir?: string;
+  /** Which profile: CPU samples, or sampled allocations. */
+  profileKind?: 'cpu' | 'alloc';
+  /** Extra node flags for the bridge process (e.g. `--max-old-space-size=128`), for experiments. */
+  bridgeNodeOptions?: string;
 }
 
 /**
@@ -175,7 +179,7 @@ export class Stack {
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_API_URL: `${slackUrl}/api/`,
       LOG_LEVEL: 'warn',
-      NODE_OPTIONS: `--import ${PROBE_PRELOAD}`,
+      NODE_OPTIONS: `--import ${PROBE_PRELOAD}${options.bridgeNodeOptions ? ` ${options.bridgeNodeOptions}` : ''}`,
       BENCH_PROBE_DIR: probeDir,
       ...(options.cpuProfileDir ? { BENCH_CPU_PROFILE_DIR: options.cpuProfileDir } : {}),
     };
@@ -200,7 +204,9 @@ export class Stack {
   }
 
   /** Runs a command of bench/bridge-probe.mjs inside the bridge and returns its answer (undefined if none in 10 s). */
-  async probe(command: 'profile-start' | 'profile-stop' | 'memory'): Promise<Record<string, unknown> | undefined> {
+  async probe(
+    command: 'profile-start' | 'profile-stop' | 'alloc-start' | 'alloc-stop' | 'memory' | 'runtime-start' | 'runtime-stop',
+  ): Promise<Record<string, unknown> | undefined> {
     const pid = this.bridge.pid;
     if (pid === undefined) return undefined;
     const answer = path.join(this.probeDir, `${command}.json`);
@@ -217,14 +223,14 @@ export class Stack {
     return undefined;
   }
 
-  /** Starts the bridge's CPU profile, if the bench was asked for profiles. */
+  /** Starts the bridge's profile, if the bench was asked for profiles. */
   async startProfile(): Promise<void> {
-    if (this.options.cpuProfileDir) await this.probe('profile-start');
+    if (this.options.cpuProfileDir) await this.probe(this.options.profileKind === 'alloc' ? 'alloc-start' : 'profile-start');
   }
 
-  /** Stops the bridge's CPU profile and writes it, if one is running. */
+  /** Stops the bridge's profile and writes it, if one is running. */
   async stopProfile(): Promise<void> {
-    if (this.options.cpuProfileDir) await this.probe('profile-stop');
+    if (this.options.cpuProfileDir) await this.probe(this.options.profileKind === 'alloc' ? 'alloc-stop' : 'profile-stop');
   }
 
   /** Lines the bridge logged at warn level or above (LOG_LEVEL=warn), from the kept tail of its output. */

@@ -69,14 +69,13 @@ export async function processMemory(pid: number | undefined): Promise<ProcessMem
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat; undefined if unavailable. */
-export async function processCpuSeconds(pid: number | undefined): Promise<number | undefined> {
+export async function processCpuSeconds(pid: number | undefined): Promise<{ user: number; system: number } | undefined> {
   if (pid === undefined) return undefined;
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     // Fields after the parenthesised command name; utime and stime are fields 14 and 15 overall.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return ticks / CLOCK_TICKS_PER_SECOND;
+    return { user: Number(fields[11]) / CLOCK_TICKS_PER_SECOND, system: Number(fields[12]) / CLOCK_TICKS_PER_SECOND };
   } catch {
     return undefined;
   }
@@ -129,6 +128,8 @@ const CLOCK_TICKS_PER_SECOND = 100;
 
 export interface CpuFigures {
   bridgeCores: number | undefined;
+  /** The part of bridgeCores spent in the kernel (syscalls: sockets, writes, fdatasync). */
+  bridgeSystemCores: number | undefined;
   benchCores: number;
   /** Cores used by everything else on the machine meanwhile (other people's tests distort figures). */
   otherCores: number | undefined;
@@ -140,7 +141,7 @@ export interface CpuFigures {
 export class CpuMeter {
   private constructor(
     private readonly pid: number | undefined,
-    private readonly bridgeStart: number | undefined,
+    private readonly bridgeStart: { user: number; system: number } | undefined,
     private readonly selfStart: NodeJS.CpuUsage,
     private readonly wallStart: number,
     private readonly machineStart: number | undefined,
@@ -164,15 +165,20 @@ export class CpuMeter {
     const machineNow = await machineBusySeconds();
     const self = process.cpuUsage(this.selfStart);
     this.loopDelay.disable();
-    const bridgeCores = bridgeNow === undefined || this.bridgeStart === undefined ? undefined : (bridgeNow - this.bridgeStart) / wallSeconds;
+    const bridgeStart = this.bridgeStart;
+    const bridgeUser = bridgeNow === undefined || bridgeStart === undefined ? undefined : (bridgeNow.user - bridgeStart.user) / wallSeconds;
+    const bridgeSystem = bridgeNow === undefined || bridgeStart === undefined ? undefined : (bridgeNow.system - bridgeStart.system) / wallSeconds;
+    const bridgeCores = bridgeUser === undefined || bridgeSystem === undefined ? undefined : bridgeUser + bridgeSystem;
     const benchCores = (self.user + self.system) / 1e6 / wallSeconds;
     const machineCores = machineNow === undefined || this.machineStart === undefined ? undefined : (machineNow - this.machineStart) / wallSeconds;
     return {
       bridgeCores: bridgeCores === undefined ? undefined : round(bridgeCores, 2),
+      bridgeSystemCores: bridgeSystem === undefined ? undefined : round(bridgeSystem, 2),
       benchCores: round(benchCores, 2),
       otherCores: machineCores === undefined ? undefined : round(Math.max(0, machineCores - benchCores - (bridgeCores ?? 0)), 2),
-      benchLoopDelayP99Ms: round(this.loopDelay.percentile(99) / 1e6, 1),
-      benchLoopDelayMaxMs: round(this.loopDelay.max / 1e6, 1),
+      // The histogram records the time between timer runs, which includes the 5 ms resolution itself.
+      benchLoopDelayP99Ms: round(Math.max(0, this.loopDelay.percentile(99) / 1e6 - 5), 1),
+      benchLoopDelayMaxMs: round(Math.max(0, this.loopDelay.max / 1e6 - 5), 1),
     };
   }
 }

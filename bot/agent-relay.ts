@@ -5,8 +5,10 @@
  */
 import { catalogue, fill, say, type Language } from './catalogue.js';
 import type { BridgeContext } from './bridge-context.js';
+import { limitsToWhatsApp } from './media-limits.js';
+import { planAgentReply, rejectedFileNotice } from './outbound-files.js';
 import type { ReplyDelivery } from './reply-delivery.js';
-import { excerpt, splitText } from './text.js';
+import { excerpt } from './text.js';
 import type { AgentChange, AgentMessage, AgentReaction } from './types.js';
 import type { MessageRecord, OutboxItem } from '../storage/store.js';
 
@@ -37,7 +39,8 @@ export class AgentRelay {
       excerpt: excerpt(text),
       at: message.timestamp,
     };
-    if (text.length === 0) {
+    const files = message.files ?? [];
+    if (text.length === 0 && files.length === 0) {
       if (await this.ctx.store.insertMessage(record)) {
         await adapter.notify(message.thread, { kind: 'warning', text: say(number.language, 'notice.empty.reply'), onlyTo: message.agent.id });
       }
@@ -52,16 +55,28 @@ export class AgentRelay {
       return;
     }
 
-    const body = number.senderMode === 'agent' ? this.signed(number.language, message.agent.displayName ?? message.agent.id, text) : text;
-    const parts = splitText(body, WHATSAPP_TEXT_LIMIT);
-    const items: OutboxItem[] = parts.map((part, index) => ({
+    // Files alone go unsigned: a signature with nothing after it would read as a mistake.
+    const body = text.length > 0 && number.senderMode === 'agent' ? this.signed(number.language, message.agent.displayName ?? message.agent.id, text) : text;
+    const plan = planAgentReply(body, files, limitsToWhatsApp(adapter.capabilities.maxFileBytes), WHATSAPP_TEXT_LIMIT);
+    const items: OutboxItem[] = plan.payloads.map((payload, index) => ({
       id: `${message.key}#${index}`,
       messageKey: message.key,
       conversationId: conversation.id,
       numberId: number.phoneNumberId,
-      payload: { type: 'text', text: part },
+      payload,
       createdAt: this.ctx.now(),
     }));
+    // Told before the outbox write: a crash in between repeats a notice rather than losing it.
+    for (const { file, problem } of plan.rejected) {
+      await adapter.notify(message.thread, { kind: 'warning', text: rejectedFileNotice(number.language, file, { problem }) });
+    }
+    if (items.length === 0) {
+      // Every file was refused and there was no text: nothing goes, and the message shows it.
+      if (await this.ctx.store.insertMessage({ ...record, status: 'failed', error: { code: 0, title: 'files refused' } })) {
+        await this.ctx.withRetries(`status ${message.key}`, () => adapter.showStatus(message.ref, 'failed'));
+      }
+      return;
+    }
     // Outbox first: if we die between the two writes, the chat tool's retry finds no record and
     // completes the second write, while the outbox already holds the sends (ids make it idempotent).
     await this.ctx.store.appendOutbox(items);

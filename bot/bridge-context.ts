@@ -5,6 +5,8 @@
 import type { ChatAdapter } from './chat-adapter.js';
 import { RetryableChatError } from './chat-adapter.js';
 import { Lanes } from './lanes.js';
+import { ContactPolicy } from './policy/contact-policy.js';
+import { ThreadOpener } from './thread-opener.js';
 import type { Logger } from './logger.js';
 import type { RetryPolicy } from './outbound-sender.js';
 import type { Conversation, Customer, ThreadRef } from './types.js';
@@ -15,7 +17,22 @@ import type { Store } from '../storage/store.js';
 /** WhatsApp's customer-service window: free-form messages only within 24 h of the customer's last message. */
 export const CUSTOMER_WINDOW_MS = 24 * 60 * 60 * 1000;
 
-export type BridgeConfig = Pick<Config, 'numbers' | 'internalNotePrefix' | 'agentSignature' | 'customerIconUrl' | 'inDoubtGraceMs'>;
+export type BridgeConfig = Pick<Config, 'numbers' | 'internalNotePrefix' | 'agentSignature' | 'customerIconUrl' | 'inDoubtGraceMs'> &
+  /** Supervision and compliance settings; optional so a bridge without them runs with the defaults. */
+  Partial<
+    Pick<
+      Config,
+      | 'supervisors'
+      | 'businessAccountId'
+      | 'blockedReplyText'
+      | 'blockedReplyIntervalMs'
+      | 'supervisorChannel'
+      | 'triageChannel'
+      | 'optOutKeywords'
+      | 'optInKeywords'
+      | 'messageRetentionMs'
+    >
+  >;
 
 export interface BridgeOptions {
   config: BridgeConfig;
@@ -26,6 +43,17 @@ export interface BridgeOptions {
   logger: Logger;
   now?: () => number;
   retryPolicy?: RetryPolicy;
+  media?: MediaOptions;
+}
+
+/** Where files wait on disk while crossing, how many cross at once, and how failed downloads are retried. */
+export interface MediaOptions {
+  /** Temporary files (emptied at start); the composition root puts it under DATA_DIR. */
+  spoolDir?: string;
+  /** Downloads + uploads running at once across all conversations. */
+  concurrentTransfers?: number;
+  /** Waits between retries of a customer's file that could not be fetched (bot/inbound-media.ts). */
+  retryDelaysMs?: readonly number[];
 }
 
 /** The stable key of a customer: `wa:<wa_id>`, or `user:<user_id>` for customers known only by BSUID. */
@@ -49,6 +77,10 @@ export class BridgeContext {
   readonly numbers: ReadonlyMap<string, NumberConfig>;
   readonly lanes = new Lanes();
   readonly now: () => number;
+  /** Block list, opt-outs, do-not-contact list: read by inbound handling, sends and commands. */
+  readonly policy: ContactPolicy;
+  /** Finds or opens conversation threads (inbound messages, templates sent to new conversations). */
+  readonly threads: ThreadOpener;
   private readonly work = new Set<Promise<unknown>>();
   /** Set at shutdown: retries give up and new sends are left in the outbox for the next start. */
   stopping = false;
@@ -56,6 +88,8 @@ export class BridgeContext {
   constructor(readonly options: BridgeOptions) {
     this.numbers = new Map(options.config.numbers.map((number) => [number.phoneNumberId, number]));
     this.now = options.now ?? Date.now;
+    this.policy = new ContactPolicy(options.store);
+    this.threads = new ThreadOpener(this);
   }
 
   get store(): Store {

@@ -10,14 +10,23 @@
  * This class owns the lifecycle and the routing of webhook events; the work itself lives in
  * CustomerRelay (WhatsApp → chat), AgentRelay and ReplyDelivery (chat → WhatsApp) and StatusRelay.
  */
-import type { ChatHandlers } from './chat-adapter.js';
+import type { ChatCommand, ChatHandlers, CommandReply, ThreadAction } from './chat-adapter.js';
+import { AccountAlerts } from './account-alerts.js';
 import { AgentRelay } from './agent-relay.js';
 import { BridgeContext, conversationIdOf, customerKeyOf, sleep, type BridgeOptions } from './bridge-context.js';
 import { CustomerRelay } from './customer-relay.js';
+import { InboundMedia } from './inbound-media.js';
+import { MediaSpool } from './media-spool.js';
+import { FileDelivery } from './outbound-files.js';
 import { OutboundSender } from './outbound-sender.js';
 import { ReplyDelivery } from './reply-delivery.js';
 import { StatusRelay } from './status-relay.js';
-import type { AgentChange, AgentMessage, AgentReaction, WebhookEvent } from './types.js';
+import { CommandRouter } from './commands/command-router.js';
+import { InboundPolicy } from './policy/inbound-policy.js';
+import { RetentionPruner } from './policy/retention.js';
+import { TemplateCatalog } from './templates/template-catalog.js';
+import { TemplateSender } from './templates/template-sender.js';
+import type { AgentChange, AgentMessage, AgentReaction, ThreadRef, WebhookEvent } from './types.js';
 import type { InboxItem } from '../storage/store.js';
 
 export { CUSTOMER_WINDOW_MS, conversationIdOf, customerKeyOf, type BridgeConfig, type BridgeOptions } from './bridge-context.js';
@@ -29,6 +38,11 @@ export class Bridge implements ChatHandlers {
   private readonly replies: ReplyDelivery;
   private readonly agents: AgentRelay;
   private readonly statuses: StatusRelay;
+  private readonly spool: MediaSpool;
+  private readonly inbound: InboundPolicy;
+  private readonly commands: CommandRouter;
+  private readonly alerts: AccountAlerts;
+  private readonly retention: RetentionPruner | undefined;
 
   constructor(options: BridgeOptions) {
     this.ctx = new BridgeContext(options);
@@ -38,15 +52,25 @@ export class Bridge implements ChatHandlers {
       options.logger,
       options.retryPolicy,
     );
-    this.customers = new CustomerRelay(this.ctx);
-    this.replies = new ReplyDelivery(this.ctx, sender);
+    // One spool for both directions, so the bound on transfers at once holds across the bridge.
+    this.spool = new MediaSpool({ dir: options.media?.spoolDir, concurrency: options.media?.concurrentTransfers });
+    this.customers = new CustomerRelay(this.ctx, new InboundMedia(this.ctx, this.spool, { retryDelaysMs: options.media?.retryDelaysMs }));
+    this.replies = new ReplyDelivery(this.ctx, sender, new FileDelivery(this.ctx, this.spool, sender));
     this.agents = new AgentRelay(this.ctx, this.replies);
     this.statuses = new StatusRelay(this.ctx, this.replies);
+    // Supervision and compliance (issue 5): the policy gate, commands, account alerts, retention.
+    this.inbound = new InboundPolicy(this.ctx);
+    const templates = new TemplateCatalog(options.whatsapp, options.logger, this.ctx.now);
+    this.commands = new CommandRouter(this.ctx, { catalog: templates, sender: new TemplateSender(this.ctx, this.replies) });
+    this.alerts = new AccountAlerts(this.ctx, templates);
+    const retentionMs = options.config.messageRetentionMs;
+    this.retention = retentionMs ? new RetentionPruner(options.store, retentionMs, options.logger, this.ctx.now) : undefined;
   }
 
   /** Resumes everything a previous run left unfinished. Call after the store is open. */
   async recover(): Promise<{ inbox: number; outbox: number }> {
     const { store, logger } = this.ctx;
+    await this.spool.reset(); // half-transferred files of the previous run: their transfers start over
     // Pending sends first: statuses in pending webhooks may prove some of them were sent.
     const outbox = await store.pendingOutbox();
     this.replies.resume(outbox);
@@ -55,6 +79,7 @@ export class Bridge implements ChatHandlers {
     if (inbox.length + outbox.length > 0) {
       logger.info({ inbox: inbox.length, outbox: outbox.length }, 'resuming work left by the previous run');
     }
+    this.retention?.start();
     return { inbox: inbox.length, outbox: outbox.length };
   }
 
@@ -67,6 +92,7 @@ export class Bridge implements ChatHandlers {
   async stop(timeoutMs = 10_000): Promise<void> {
     this.ctx.stopping = true;
     this.replies.abandonWaits();
+    await this.retention?.stop();
     await Promise.race([this.ctx.idle(), sleep(timeoutMs)]);
   }
 
@@ -82,6 +108,14 @@ export class Bridge implements ChatHandlers {
 
   onAgentChange(change: AgentChange): Promise<void> {
     return this.agents.onAgentChange(change);
+  }
+
+  onCommand(command: ChatCommand): Promise<CommandReply> {
+    return this.ctx.track(this.commands.handle(command));
+  }
+
+  onThreadMenu(thread: ThreadRef): Promise<{ text: string; actions: ThreadAction[] }> {
+    return this.commands.threadMenu(thread);
   }
 
   // WhatsApp → chat tool
@@ -128,9 +162,16 @@ export class Bridge implements ChatHandlers {
           return Promise.resolve();
         }
         const conversationId = conversationIdOf(number.phoneNumberId, customerKey);
-        return this.ctx.lanes.run(`in:${conversationId}`, () =>
-          this.ctx.withRetries(`message ${event.message.wamid}`, () => this.customers.handleInbound(event.message, number, customerKey, recovered)),
-        );
+        const wamid = event.message.wamid;
+        return this.ctx.lanes
+          .run(`in:${conversationId}`, async () => {
+            // A blocked number's message goes no further: neither stored nor posted.
+            if (await this.inbound.dropsBlocked(event.message, number)) return;
+            await this.ctx.withRetries(`message ${wamid}`, () => this.customers.handleInbound(event.message, number, customerKey, recovered));
+            await this.inbound.applyKeywords(event.message, number, conversationId);
+          })
+          // A customer file still being retried keeps its webhook in the inbox until it is in the thread.
+          .then(() => this.customers.followUp(wamid));
       }
       case 'status':
         return this.statuses.handleStatus(event.status);
@@ -138,8 +179,7 @@ export class Bridge implements ChatHandlers {
         this.ctx.logger.warn({ numberId: event.numberId, errors: event.errors }, 'WhatsApp reported an error for a number');
         return Promise.resolve();
       case 'account':
-        this.ctx.logger.info({ field: event.field, wabaId: event.wabaId }, 'account webhook received');
-        return Promise.resolve();
+        return this.alerts.handle(event);
       case 'ignored':
         this.ctx.logger.debug({ field: event.field, reason: event.reason }, 'webhook part ignored');
         return Promise.resolve();

@@ -5,16 +5,27 @@
 import type { ChatAdapter, PostSender } from './chat-adapter.js';
 import { say, type Language } from './catalogue.js';
 import { conversationIdOf, type BridgeContext } from './bridge-context.js';
+import { mediaUnfinished, type InboundMedia } from './inbound-media.js';
 import { renderContent, renderPreamble } from './render-inbound.js';
 import { excerpt } from './text.js';
 import type { ChatMessageRef, Conversation, InboundMessage, ThreadRef } from './types.js';
 import type { NumberConfig } from '../config/types.js';
 
 export class CustomerRelay {
-  constructor(private readonly ctx: BridgeContext) {}
+  constructor(
+    private readonly ctx: BridgeContext,
+    private readonly media: InboundMedia,
+  ) {}
+
+  /** Work on `wamid` that outlives its handling (a customer file being retried); the webhook waits for it. */
+  followUp(wamid: string): Promise<void> | undefined {
+    return this.media.followUp(wamid);
+  }
 
   async handleInbound(message: InboundMessage, number: NumberConfig, customerKey: string, recovered: boolean): Promise<void> {
-    if (await this.ctx.store.getMessage(message.wamid)) {
+    const existing = await this.ctx.store.getMessage(message.wamid);
+    // A customer file whose transfer was interrupted is not a duplicate: its handling resumes.
+    if (existing && !mediaUnfinished(existing)) {
       this.ctx.logger.debug({ wamid: message.wamid }, 'duplicate message skipped');
       return;
     }
@@ -43,6 +54,12 @@ export class CustomerRelay {
           const quoted = await this.ctx.store.findMessageByWamid(message.context.quotedWamid);
           if (quoted?.excerpt) quote = { text: quoted.excerpt, author: quoted.direction === 'in' ? conversation.customer.name : number.displayName };
         }
+      }
+      if (content.kind === 'media') {
+        // The file itself goes into the thread; bot/inbound-media.ts records the message.
+        const sender = this.customerSender(conversation);
+        await this.media.relay({ message, content, conversation, thread, number, adapter, sender, quote, recovered }, existing);
+        return;
       }
       const body = [...renderPreamble(language, message), text].filter((line) => line.length > 0).join('\n');
       const key = `in:${message.wamid}`;
@@ -103,52 +120,9 @@ export class CustomerRelay {
     return conversation;
   }
 
-  private async ensureThread(conversation: Conversation, number: NumberConfig, adapter: ChatAdapter, recovered: boolean): Promise<ThreadRef> {
-    const current = conversation.thread;
-    // A thread stays valid while the number still routes to the same adapter and channel.
-    if (current && current.adapter === adapter.name && current.channel === number.channel) return current;
-
-    const key = `thread:${conversation.id}:${adapter.name}:${number.channel}`;
-    let thread: ThreadRef | undefined;
-    if (recovered) {
-      const root = await adapter.findPosted(number.channel, undefined, key);
-      if (root) thread = { adapter: adapter.name, channel: root.channel, id: root.id };
-    }
-    if (!thread) {
-      const language = number.language;
-      const { customer } = conversation;
-      const returning = current !== undefined || (await this.isKnownElsewhere(conversation));
-      const customerName = customer.name ?? say(language, 'customer.unknown');
-      const customerNumber = customer.waId ? `+${customer.waId}` : customer.username ?? customer.userId ?? '';
-      const text = [
-        say(language, returning ? 'thread.header.returning' : 'thread.header.new', {
-          customer: customerName,
-          number: customerNumber,
-          line: number.displayName,
-        }),
-        say(language, 'thread.header.hint', { notePrefix: this.ctx.config.internalNotePrefix }),
-      ].join('\n');
-      thread = await adapter.openThread(number.channel, {
-        customerName,
-        customerNumber,
-        lineName: number.displayName,
-        returning,
-        text,
-        key,
-      });
-    }
-    conversation.thread = thread;
-    await this.ctx.store.saveConversation(conversation);
-    return thread;
-  }
-
-  /** A customer is "returning" when another business line already talks with them. */
-  private async isKnownElsewhere(conversation: Conversation): Promise<boolean> {
-    for (const numberId of this.ctx.numbers.keys()) {
-      if (numberId === conversation.numberId) continue;
-      if (await this.ctx.store.getConversation(conversationIdOf(numberId, conversation.customerKey))) return true;
-    }
-    return false;
+  /** Opening a thread (header, first contact, triage) is bot/thread-opener.ts's job, shared with outbound-first sends. */
+  private ensureThread(conversation: Conversation, number: NumberConfig, adapter: ChatAdapter, recovered: boolean): Promise<ThreadRef> {
+    return this.ctx.threads.ensure(conversation, number, adapter, { recovered });
   }
 }
 

@@ -6,7 +6,7 @@
 import PQueue from 'p-queue';
 import type { Logger } from './logger.js';
 import type { Customer, WhatsAppErrorInfo } from './types.js';
-import { WhatsAppSendError, type SendFailureAction, type WhatsAppPort } from './whatsapp-port.js';
+import { WhatsAppSendError, type SendFailureAction, type SendPayload, type WhatsAppPort } from './whatsapp-port.js';
 import type { OutboxItem } from '../storage/store.js';
 
 export type SendOutcome =
@@ -57,12 +57,16 @@ export class OutboundSender {
     return queue;
   }
 
-  /** Sends one outbox item, retrying transient failures; never throws. */
-  async send(item: OutboxItem, customer: Customer): Promise<SendOutcome> {
+  /**
+   * Sends one outbox item, retrying transient failures; never throws. A file item is sent as the
+   * `payload` its upload produced; `callbackData` defaults to the item's id (the proof after a crash).
+   */
+  async send(item: OutboxItem, customer: Customer, payload?: SendPayload, callbackData = item.id): Promise<SendOutcome> {
     const queue = this.queueFor(item.numberId);
+    const body = payload ?? sendable(item);
     for (let attempt = 1; ; attempt++) {
       try {
-        const { wamid } = await queue.add(() => this.whatsapp.send(item.numberId, customer, item.payload, { callbackData: item.id }));
+        const { wamid } = await queue.add(() => this.whatsapp.send(item.numberId, customer, body, { callbackData }));
         return { ok: true, wamid, attempts: attempt };
       } catch (error) {
         const failure = asSendError(error);
@@ -96,7 +100,12 @@ export class OutboundSender {
   }
 }
 
-function asSendError(error: unknown): WhatsAppSendError {
+function sendable(item: OutboxItem): SendPayload {
+  if (item.payload.type === 'file') throw new Error(`outbox ${item.id}: a file must be uploaded before it is sent`);
+  return item.payload;
+}
+
+export function asSendError(error: unknown): WhatsAppSendError {
   if (error instanceof WhatsAppSendError) return error;
   const message = error instanceof Error ? error.message : String(error);
   // Anything that is not a classified Graph answer is a network-level problem: transient.

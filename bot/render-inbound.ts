@@ -12,11 +12,13 @@ export function describeMedia(language: Language, content: Extract<InboundConten
   return say(language, 'inbound.media', { kind: say(language, kindId), name, caption: content.caption ?? '' });
 }
 
+/** "María López, Acme (+34 600 000 000, maria@acme.es)": enough to call or write without opening anything. */
 function contactNames(contacts: ContactCard[]): string {
   return contacts
     .map((card) => {
-      const phones = card.phones.map((phone) => phone.phone).join(', ');
-      return phones ? `${card.formattedName} (${phones})` : card.formattedName;
+      const name = card.company ? `${card.formattedName}, ${card.company}` : card.formattedName;
+      const ways = [...card.phones.map((phone) => phone.phone), ...card.emails.map((email) => email.email)].join(', ');
+      return ways ? `${name} (${ways})` : name;
     })
     .join('; ');
 }
@@ -27,7 +29,8 @@ export function renderContent(language: Language, content: InboundContent): stri
     case 'text':
       return content.text;
     case 'media':
-      return `${describeMedia(language, content)}\n${say(language, 'inbound.media.pending')}`;
+      // The file itself is bridged by bot/inbound-media.ts; this is its description (quotes, edits).
+      return describeMedia(language, content);
     case 'location':
       return say(language, 'inbound.location', {
         name: content.name ?? '',

@@ -7,6 +7,7 @@
 import type { Notice } from './chat-adapter.js';
 import { say } from './catalogue.js';
 import type { BridgeContext } from './bridge-context.js';
+import type { FileDelivery, FileRejected } from './outbound-files.js';
 import type { OutboundSender, SendOutcome } from './outbound-sender.js';
 import type { Conversation } from './types.js';
 import type { OutboxItem, OutboxResult } from '../storage/store.js';
@@ -17,6 +18,14 @@ export function messageKeyOf(outboxId: string): string {
   return hash === -1 ? outboxId : outboxId.slice(0, hash);
 }
 
+/** The outcome of a send the contact policy refused: recorded like a final failure, explained as a block. */
+const REFUSED_BLOCKED: Extract<SendOutcome, { ok: false }> = {
+  ok: false,
+  error: { code: 0, title: 'blocked by Puente', message: 'the number is blocked' },
+  action: 'final',
+  attempts: 0,
+};
+
 export class ReplyDelivery {
   /** Outbox ids queued in this process, so a chat-tool retry does not queue them twice. */
   private readonly queued = new Set<string>();
@@ -26,6 +35,7 @@ export class ReplyDelivery {
   constructor(
     private readonly ctx: BridgeContext,
     private readonly sender: OutboundSender,
+    private readonly files: FileDelivery,
   ) {}
 
   isQueued(outboxId: string): boolean {
@@ -73,7 +83,17 @@ export class ReplyDelivery {
       }
       if (this.ctx.stopping) return;
     }
-    const outcome = await this.sender.send(item, conversation.customer);
+    // A blocked number is never sent anything, whatever queued the send (reply, reaction, template).
+    if (await this.ctx.policy.refusesSendTo(conversation.customer)) {
+      await this.recordOutcome(item, conversation, REFUSED_BLOCKED, options.notifyAgent);
+      return;
+    }
+    const number = this.ctx.numbers.get(conversation.numberId);
+    // A file is fetched from the chat tool and uploaded now, from the reference the outbox kept.
+    const outcome =
+      item.payload.type === 'file' && number
+        ? await this.files.deliver(item, conversation, number)
+        : await this.sender.send(item, conversation.customer);
     await this.recordOutcome(item, conversation, outcome, options.notifyAgent);
   }
 
@@ -90,7 +110,7 @@ export class ReplyDelivery {
     });
   }
 
-  private async recordOutcome(item: OutboxItem, conversation: Conversation, outcome: SendOutcome, notifyAgent?: string): Promise<void> {
+  private async recordOutcome(item: OutboxItem, conversation: Conversation, outcome: SendOutcome | FileRejected, notifyAgent?: string): Promise<void> {
     const result: OutboxResult = outcome.ok ? { ok: true, wamid: outcome.wamid } : { ok: false, error: outcome.error };
     if (!(await this.ctx.store.getOutboxResult(item.id))) await this.ctx.store.completeOutbox(item.id, result);
     const number = this.ctx.numbers.get(conversation.numberId);
@@ -104,12 +124,14 @@ export class ReplyDelivery {
         return;
       }
       if (!number || !thread) return;
+      if ('rejected' in outcome) return; // the file's own notice already explained it, naming the file
       const adapter = this.ctx.adapterFor(number);
       const reason = outcome.error.details ?? outcome.error.message ?? outcome.error.title ?? '';
+      const blocked = outcome.error.title === REFUSED_BLOCKED.error.title;
       if (item.payload.type === 'reaction') {
         await adapter.notify(thread, {
           kind: 'warning',
-          text: say(number.language, 'notice.reaction.failed', { code: outcome.error.code, reason }),
+          text: blocked ? say(number.language, 'notice.blocked') : say(number.language, 'notice.reaction.failed', { code: outcome.error.code, reason }),
           onlyTo: notifyAgent,
         });
         return;
@@ -119,10 +141,12 @@ export class ReplyDelivery {
       if (record.chat) await adapter.showStatus(record.chat, 'failed', record.status);
       const notice: Notice = {
         kind: 'error',
-        text: say(number.language, outcome.action === 'final-alert' ? 'notice.send.failed.alert' : 'notice.send.failed', {
-          code: outcome.error.code,
-          reason,
-        }),
+        text: blocked
+          ? say(number.language, 'notice.blocked')
+          : say(number.language, outcome.action === 'final-alert' ? 'notice.send.failed.alert' : 'notice.send.failed', {
+              code: outcome.error.code,
+              reason,
+            }),
       };
       await adapter.notify(thread, notice);
     });

@@ -188,8 +188,26 @@ export interface AgentMessage {
   thread: ThreadRef;
   agent: Agent;
   text: string;
+  /** Files attached to the message, in the order the agent attached them. */
+  files?: ChatFileRef[];
   /** ms since epoch */
   timestamp: number;
+}
+
+/**
+ * A file an agent attached in the chat tool, as the tool describes it. Only `id` and `source` are
+ * needed to fetch it; the declared size is checked before downloading, but the bytes decide the type.
+ */
+export interface ChatFileRef {
+  /** The chat tool's file id. */
+  id: string;
+  name: string;
+  /** Size the chat tool declares, in bytes. */
+  size?: number;
+  /** MIME type the chat tool declares: a hint, never trusted alone. */
+  mimeType?: string;
+  /** Where the adapter downloads it from (Slack: `url_private_download`); opaque to the core. */
+  source?: string;
 }
 
 export interface AgentReaction {
@@ -213,3 +231,40 @@ export interface AgentChange {
 }
 
 export type SenderMode = 'branded' | 'agent';
+
+// ---------------------------------------------------------------------------------------------
+// Message templates (the only messages WhatsApp accepts outside the 24-hour window)
+// ---------------------------------------------------------------------------------------------
+
+/** One approved-or-not template of a WhatsApp Business Account, in one language. */
+export interface MessageTemplate {
+  id?: string;
+  name: string;
+  /** WhatsApp's language code: `es`, `en_US`, … */
+  language: string;
+  /** `APPROVED`, `PENDING`, `PAUSED`, … (an open set). */
+  status: string;
+  category?: string;
+  /** Positional `{{1}}` (WhatsApp's default) or named `{{first_name}}` placeholders. */
+  parameterFormat: 'positional' | 'named';
+  components: TemplateComponent[];
+}
+
+export interface TemplateComponent {
+  /** `HEADER`, `BODY`, `FOOTER`, `BUTTONS`. */
+  type: string;
+  /** Header only: `TEXT`, `IMAGE`, `VIDEO`, `DOCUMENT`, `LOCATION`. */
+  format?: string;
+  text?: string;
+  buttons?: { type: string; text?: string; url?: string }[];
+}
+
+/** The values one template send fills in, in the core's terms (the Graph client builds the wire body). */
+export interface TemplateSend {
+  name: string;
+  language: string;
+  header?: { type: 'text'; text: string; parameterName?: string } | { type: 'image' | 'video' | 'document'; link: string };
+  body: { text: string; parameterName?: string }[];
+  /** Values appended to dynamic URL buttons, by the button's position. */
+  buttons: { index: number; text: string }[];
+}

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { isLanguage, LANGUAGES, type Language } from '../bot/catalogue.js';
+import { DEFAULT_OPT_IN_KEYWORDS, DEFAULT_OPT_OUT_KEYWORDS } from '../bot/policy/keywords.js';
 import type { SenderMode } from '../bot/types.js';
 import type { Config, NumberConfig } from './types.js';
 
@@ -36,6 +37,18 @@ function lookup(env: Env, file: FileValues, name: string): string | undefined {
   if (fromFile === undefined || fromFile === null) return undefined;
   const text = String(fromFile).trim();
   return text === '' ? undefined : text;
+}
+
+/** A comma-separated list (a YAML list arrives joined with commas too), blanks dropped. */
+function parseList(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 function readConfigFile(path: string, problems: string[]): FileValues {
@@ -95,6 +108,7 @@ function parseUrl(raw: string, key: string, problems: string[]): string {
 }
 
 interface NumberDefaults {
+  businessAccountId?: string;
   adapter: string;
   channel?: string;
   senderMode: SenderMode;
@@ -134,6 +148,8 @@ function parseNumbers(entries: unknown, defaults: NumberDefaults, problems: stri
         senderMode: parseSenderMode(text('sender_mode'), `${where}.sender_mode`, defaults.senderMode, problems),
         sendRate: parsePositiveNumber(text('send_rate'), `${where}.send_rate`, defaults.sendRate, problems),
         language: parseLanguage(text('language'), `${where}.language`, defaults.language, problems),
+        // Only when set, so a number without it compares equal to one built by hand.
+        ...optional('businessAccountId', text('whatsapp_business_account_id') ?? defaults.businessAccountId),
       },
     ];
   });
@@ -168,7 +184,8 @@ export function loadConfig(env: Env = process.env): Config {
   const senderMode = parseSenderMode(get('SENDER_MODE'), 'SENDER_MODE', 'branded', problems);
   const language = parseLanguage(get('LANGUAGE'), 'LANGUAGE', 'en', problems);
   const sendRate = parsePositiveNumber(get('SEND_RATE'), 'SEND_RATE', DEFAULT_SEND_RATE, problems);
-  const defaults: NumberDefaults = { adapter: 'slack', channel: get('SLACK_CHANNEL_ID'), senderMode, sendRate, language };
+  const businessAccountId = get('WHATSAPP_BUSINESS_ACCOUNT_ID');
+  const defaults: NumberDefaults = { adapter: 'slack', channel: get('SLACK_CHANNEL_ID'), senderMode, sendRate, language, businessAccountId };
 
   let numbers: NumberConfig[];
   if (file.numbers !== undefined) {
@@ -210,6 +227,14 @@ export function loadConfig(env: Env = process.env): Config {
 
   const inDoubtGraceSeconds = parsePositiveNumber(get('IN_DOUBT_GRACE_SECONDS'), 'IN_DOUBT_GRACE_SECONDS', 60, problems);
 
+  const supervisors = parseList(get('SUPERVISORS'));
+  for (const id of supervisors) {
+    if (!/^[UW][A-Z0-9]{2,}$/.test(id)) problems.push(`SUPERVISORS: "${id}" is not a Slack user id (U… or W…, from the user's profile → Copy member ID)`);
+  }
+  const blockedReplyHours = parsePositiveNumber(get('BLOCKED_REPLY_INTERVAL_HOURS'), 'BLOCKED_REPLY_INTERVAL_HOURS', 24, problems);
+  const retentionDays = get('MESSAGE_RETENTION_DAYS');
+  const messageRetentionDays = retentionDays === undefined ? undefined : parsePositiveNumber(retentionDays, 'MESSAGE_RETENTION_DAYS', 1, problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
@@ -223,5 +248,14 @@ export function loadConfig(env: Env = process.env): Config {
     customerIconUrl: get('CUSTOMER_ICON_URL'),
     inDoubtGraceMs: inDoubtGraceSeconds * 1000,
     logLevel: get('LOG_LEVEL') ?? 'info',
+    supervisors,
+    businessAccountId,
+    blockedReplyText: get('BLOCKED_REPLY_TEXT'),
+    blockedReplyIntervalMs: blockedReplyHours * 60 * 60 * 1000,
+    supervisorChannel: get('SUPERVISOR_CHANNEL_ID'),
+    triageChannel: get('TRIAGE_CHANNEL_ID'),
+    optOutKeywords: parseList(get('OPT_OUT_KEYWORDS') ?? DEFAULT_OPT_OUT_KEYWORDS.join(',')),
+    optInKeywords: parseList(get('OPT_IN_KEYWORDS') ?? DEFAULT_OPT_IN_KEYWORDS.join(',')),
+    messageRetentionMs: messageRetentionDays === undefined ? undefined : messageRetentionDays * 24 * 60 * 60 * 1000,
   };
 }

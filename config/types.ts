@@ -18,6 +18,8 @@ export interface NumberConfig {
   sendRate: number;
   /** Language of everything the bridge says about this number, to agents and customers. */
   language: Language;
+  /** The WhatsApp Business Account the number belongs to (its templates); default WHATSAPP_BUSINESS_ACCOUNT_ID. */
+  businessAccountId?: string;
 }
 
 export interface WhatsAppConfig {
@@ -51,4 +53,24 @@ export interface Config {
   /** How long a send whose outcome is unknown after a crash waits for its status webhook before it is re-sent. */
   inDoubtGraceMs: number;
   logLevel: string;
+
+  // Supervision and compliance (bot/commands, bot/policy)
+  /** Chat user ids (Slack `U…`) allowed to run commands that change policy. */
+  supervisors: string[];
+  /** Default WhatsApp Business Account id, for templates (`GET /{waba-id}/message_templates`). */
+  businessAccountId?: string;
+  /** What a blocked number is told when it writes; default: the catalogue's "service not available". */
+  blockedReplyText?: string;
+  /** A blocked number gets the reply at most once per this many ms. */
+  blockedReplyIntervalMs: number;
+  /** Channel for number-health and template alerts to supervisors. */
+  supervisorChannel?: string;
+  /** Channel where first contacts open instead of their number's channel. */
+  triageChannel?: string;
+  /** Customer messages that opt out of bulk messages (compared case- and accent-insensitively). */
+  optOutKeywords: string[];
+  /** Customer messages that opt back in. */
+  optInKeywords: string[];
+  /** Message records older than this many ms are pruned; undefined keeps them. */
+  messageRetentionMs?: number;
 }

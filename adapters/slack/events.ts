@@ -6,7 +6,7 @@
  * `url_verification` handshake, `ignored` (a real Slack body the bridge deliberately does not relay)
  * or `rejected` (not a usable Slack body: malformed, not from Slack, ids missing or empty).
  */
-import type { Agent, AgentChange, AgentMessage, AgentReaction, ChatMessageRef, ThreadRef } from '../../bot/types.js';
+import type { Agent, AgentChange, AgentMessage, AgentReaction, ChatFileRef, ChatMessageRef, ThreadRef } from '../../bot/types.js';
 import { slackNameToUnicode } from './emoji.js';
 import { mentionedUserIds, slackToWhatsApp, type UserNames } from './format.js';
 
@@ -22,11 +22,8 @@ export interface SlackSelf {
 
 export type SlackInterpretation =
   | { kind: 'url_verification'; challenge: string }
-  /**
-   * `mrkdwn` is the original text, kept so it can be re-rendered once mentioned users' names are
-   * known; `unbridgedFiles` counts attached files, which this adapter does not relay yet.
-   */
-  | { kind: 'message'; message: AgentMessage; mrkdwn: string; unbridgedFiles: number }
+  /** `mrkdwn` is the original text, kept so it can be re-rendered once mentioned users' names are known. */
+  | { kind: 'message'; message: AgentMessage; mrkdwn: string }
   | { kind: 'change'; change: AgentChange }
   | { kind: 'reaction'; reaction: AgentReaction }
   | { kind: 'ignored'; reason: string }
@@ -151,9 +148,8 @@ function interpretMessage(event: Json, self: SlackSelf): SlackInterpretation {
   if (!threadTs || threadTs === ts) return ignored('top-level channel message, not a thread reply');
   if (!user) return rejected('thread reply without a user');
 
-  // A reply with only files still goes to the core, empty: it tells the agent nothing was sent.
   const mrkdwn = typeof event.text === 'string' ? event.text : '';
-  const files = Array.isArray(event.files) ? event.files.length : 0;
+  const files = Array.isArray(event.files) ? event.files.filter(isObject).flatMap(fileRef) : [];
   const thread: ThreadRef = { adapter: ADAPTER, channel, id: threadTs };
   const message: AgentMessage = {
     key: `${ADAPTER}:${channel}:${ts}`,
@@ -161,9 +157,31 @@ function interpretMessage(event: Json, self: SlackSelf): SlackInterpretation {
     thread,
     agent: { id: user },
     text: slackToWhatsApp(mrkdwn),
+    ...(files.length > 0 ? { files } : {}),
     timestamp: slackTsToMs(ts),
   };
-  return { kind: 'message', message, mrkdwn, unbridgedFiles: files };
+  return { kind: 'message', message, mrkdwn };
+}
+
+/**
+ * A Slack file object as the core's file reference; a deleted file (`tombstone`) is no file. Files
+ * from another organisation come without URLs (`file_access: check_file_info`): fetched by id later.
+ */
+function fileRef(file: Json): ChatFileRef[] {
+  const id = text(file.id);
+  if (!id || file.mode === 'tombstone') return [];
+  const size = typeof file.size === 'number' && Number.isSafeInteger(file.size) && file.size >= 0 ? file.size : undefined;
+  const mimeType = text(file.mimetype);
+  const source = text(file.url_private_download) ?? text(file.url_private);
+  return [
+    {
+      id,
+      name: text(file.name) ?? text(file.title) ?? id,
+      ...(size === undefined ? {} : { size }),
+      ...(mimeType ? { mimeType } : {}),
+      ...(source ? { source } : {}),
+    },
+  ];
 }
 
 function interpretEdit(event: Json, self: SlackSelf): SlackInterpretation {

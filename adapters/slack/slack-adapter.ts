@@ -13,21 +13,27 @@ import type {
   ChatCapabilities,
   ChatHandlers,
   ChatPost,
+  FileDownload,
   HttpRoute,
+  LocalFile,
   Notice,
   NoticeKind,
   PostSender,
+  SharedFile,
+  StagedFile,
   ThreadHeader,
 } from '../../bot/chat-adapter.js';
 import type { Logger } from '../../bot/logger.js';
-import type { ChatMessageRef, DeliveryState, ThreadRef } from '../../bot/types.js';
+import type { ChatFileRef, ChatMessageRef, DeliveryState, ThreadRef } from '../../bot/types.js';
 import type { SlackConfig } from '../../config/types.js';
 import { boltLogger } from './bolt-logger.js';
 import { unicodeToSlackName } from './emoji.js';
 import { callSlack, isSlackError } from './errors.js';
 import { ADAPTER, interpretSlackEvent, userIdsToName, withUserNames, type SlackInterpretation } from './events.js';
 import { slackQuote, whatsAppToSlack } from './format.js';
+import { actionBlocks, SlackInteractions } from './interactions.js';
 import { SLACK_EVENTS_PATH } from './manifest.js';
+import { fileIdOfKey, SLACK_MAX_FILE_BYTES, SlackFiles } from './slack-files.js';
 import { SlackUserDirectory } from './users.js';
 
 export interface SlackAdapterOptions {
@@ -61,12 +67,16 @@ export class SlackAdapter implements ChatAdapter {
     ephemeral: true,
     // Slack truncates `text` beyond 40,000 characters; leave room for the quote and escaping.
     maxTextLength: 39_000,
+    maxFileBytes: SLACK_MAX_FILE_BYTES,
+    // Files are shared by the app itself: `username`/`icon` do not apply to files.completeUploadExternal.
+    fileCustomSender: false,
   };
 
   private readonly logger: Logger;
   private readonly receiver: HTTPReceiver;
   private readonly app: App;
   private readonly users: SlackUserDirectory;
+  private readonly files: SlackFiles;
   private handlers?: ChatHandlers;
 
   constructor({ config, logger }: SlackAdapterOptions) {
@@ -97,9 +107,12 @@ export class SlackAdapter implements ChatAdapter {
       },
     });
     this.users = new SlackUserDirectory(this.client, this.logger);
+    this.files = new SlackFiles(this.client, config.botToken, config.apiUrl, this.logger);
     for (const type of ['message', 'reaction_added', 'reaction_removed']) {
       this.app.event(type, async ({ body, context }) => this.dispatch(body, context));
     }
+    // Slash commands, header buttons, the message shortcut and its modal (adapters/slack/interactions.ts).
+    new SlackInteractions({ app: this.app, client: () => this.client, handlers: () => this.handlers, users: this.users, logger: this.logger }).register();
   }
 
   private get client(): webApi.WebClient {
@@ -134,9 +147,6 @@ export class SlackAdapter implements ChatAdapter {
   private async deliver(interpretation: SlackInterpretation, handlers: ChatHandlers): Promise<void> {
     switch (interpretation.kind) {
       case 'message':
-        if (interpretation.unbridgedFiles > 0) {
-          this.logger.warn({ key: interpretation.message.key, files: interpretation.unbridgedFiles }, 'slack: files in an agent reply are not relayed');
-        }
         return handlers.onAgentMessage(interpretation.message);
       case 'change':
         return handlers.onAgentChange(interpretation.change);
@@ -155,6 +165,8 @@ export class SlackAdapter implements ChatAdapter {
       this.client.chat.postMessage({
         channel,
         text: whatsAppToSlack(header.text),
+        // The header's buttons stand in for slash commands, which Slack does not run inside threads.
+        ...(header.actions?.length ? { blocks: actionBlocks(header.text, header.actions) } : {}),
         metadata: postMetadata(header.key),
         unfurl_links: false,
       }),
@@ -179,11 +191,13 @@ export class SlackAdapter implements ChatAdapter {
 
   async findPosted(channel: string, thread: ThreadRef | undefined, key: string): Promise<ChatMessageRef | undefined> {
     const messages = thread ? this.threadReplies(channel, thread.id) : this.recentChannelMessages(channel);
+    const fileId = fileIdOfKey(key);
     for await (const message of messages) {
       const metadata = message.metadata;
-      if (metadata?.event_type === POST_METADATA_TYPE && metadata.event_payload?.key === key && message.ts) {
-        return { adapter: ADAPTER, channel, id: message.ts, threadId: thread?.id };
-      }
+      const byMetadata = metadata?.event_type === POST_METADATA_TYPE && metadata.event_payload?.key === key;
+      // A file share carries no metadata: it is recognised by the staged file's id.
+      const byFile = fileId !== undefined && (message.files ?? []).some((file) => file.id === fileId);
+      if ((byMetadata || byFile) && message.ts) return { adapter: ADAPTER, channel, id: message.ts, threadId: thread?.id };
     }
     return undefined;
   }
@@ -233,6 +247,20 @@ export class SlackAdapter implements ChatAdapter {
     }
   }
 
+  stageFile(file: LocalFile): Promise<StagedFile> {
+    return this.files.stage(file);
+  }
+
+  async shareFile(thread: ThreadRef, file: StagedFile, post: Omit<ChatPost, 'key'>): Promise<ChatMessageRef | undefined> {
+    const text = post.quote ? `${slackQuote(post.quote)}\n${whatsAppToSlack(post.text)}` : whatsAppToSlack(post.text);
+    await this.files.share(thread, file, undefined, text);
+    return undefined; // Slack shares files asynchronously: the answer does not name the message
+  }
+
+  openFile(file: ChatFileRef): Promise<FileDownload> {
+    return this.files.open(file);
+  }
+
   async notify(thread: ThreadRef, notice: Notice): Promise<void> {
     const text = `${NOTICE_PREFIX[notice.kind]} ${whatsAppToSlack(notice.text)}`;
     const where = { channel: thread.channel, thread_ts: thread.id, text };
@@ -243,11 +271,39 @@ export class SlackAdapter implements ChatAdapter {
       await callSlack('chat.postMessage', () => this.client.chat.postMessage(where));
     }
   }
+
+  async announce(channel: string, post: ChatPost): Promise<ChatMessageRef> {
+    const posted = await callSlack('chat.postMessage', () =>
+      this.client.chat.postMessage({ channel, text: whatsAppToSlack(post.text), metadata: postMetadata(post.key), unfurl_links: false }),
+    );
+    return { adapter: ADAPTER, channel, id: postedTs(posted) };
+  }
+
+  /** `files.list` answers newest first; the file is read whole, refusing more than `maxBytes`. */
+  async latestSharedFile(channel: string, extensions: string[], maxBytes: number): Promise<SharedFile | undefined> {
+    const listed = await callSlack('files.list', () => this.client.files.list({ channel, count: 100 }));
+    const file = (listed.files ?? []).find((candidate) => extensions.some((extension) => candidate.name?.toLowerCase().endsWith(extension)));
+    if (!file?.id || !file.name) return undefined;
+    if (file.size !== undefined && file.size > maxBytes) throw new Error(`${file.name} is larger than ${maxBytes} bytes`);
+    const download = await this.files.open({ id: file.id, name: file.name, size: file.size, mimeType: file.mimetype, source: file.url_private_download ?? file.url_private });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of download.body) {
+      size += (chunk as Buffer).length;
+      if (size > maxBytes) {
+        download.body.destroy();
+        throw new Error(`${file.name} is larger than ${maxBytes} bytes`);
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return { name: file.name, data: Buffer.concat(chunks) };
+  }
 }
 
 /** The fields of a `conversations.history`/`replies` message that `findPosted` reads. */
 interface SlackHistoryMessage {
   ts?: string;
+  files?: { id?: string }[];
   metadata?: { event_type?: string; event_payload?: { key?: unknown } };
 }
 

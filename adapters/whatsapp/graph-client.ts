@@ -9,13 +9,14 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import axios, { type AxiosInstance } from 'axios';
-import type { Customer } from '../../bot/types.js';
+import axios, { type AxiosInstance, type AxiosRequestConfig } from 'axios';
+import type { Customer, MessageTemplate } from '../../bot/types.js';
 import type { Logger } from '../../bot/logger.js';
-import { WhatsAppSendError, type SendOptions, type WhatsAppPort } from '../../bot/whatsapp-port.js';
-import type { OutboundPayload } from '../../storage/store.js';
+import { WhatsAppSendError, type MediaDownload, type MediaUpload, type SendOptions, type SendPayload, type WhatsAppPort } from '../../bot/whatsapp-port.js';
 import type { WhatsAppConfig } from '../../config/types.js';
 import { classifySendFailure, type GraphErrorBody } from './errors.js';
+import { GraphMedia } from './graph-media.js';
+import { parseTemplatePage, TEMPLATE_LIST_FIELDS, TEMPLATE_LIST_MAX_PAGES, templateObject } from './templates.js';
 
 /** Sends are tiny JSON posts; a Graph call slower than this is treated as failed and retried. */
 export const DEFAULT_GRAPH_TIMEOUT_MS = 15_000;
@@ -34,8 +35,9 @@ const URL_IN_TEXT = /\bhttps?:\/\/\S|\bwww\.\S+\.\S/i;
  * the business number's country code. Customers known only by a business-scoped user id are
  * addressed with `recipient` instead.
  */
-export function buildSendBody(customer: Customer, payload: OutboundPayload, options: SendOptions = {}): SendMessageBody {
-  const body: SendMessageBody = { messaging_product: 'whatsapp', recipient_type: 'individual', type: payload.type };
+export function buildSendBody(customer: Customer, payload: SendPayload, options: SendOptions = {}): SendMessageBody {
+  const type = payload.type === 'media' ? payload.kind : payload.type;
+  const body: SendMessageBody = { messaging_product: 'whatsapp', recipient_type: 'individual', type };
   if (customer.waId) body.to = customer.waId.startsWith('+') ? customer.waId : `+${customer.waId}`;
   else if (customer.userId) body.recipient = customer.userId;
   else throw new WhatsAppSendError('WhatsApp send impossible: the customer has no wa_id or user id', 'final', {
@@ -53,6 +55,17 @@ export function buildSendBody(customer: Customer, payload: OutboundPayload, opti
       // A reaction cannot be a contextual reply; an empty emoji removes it.
       body.reaction = { message_id: payload.targetWamid, emoji: payload.emoji };
       break;
+    case 'template':
+      body.template = templateObject(payload.template);
+      break;
+    case 'media':
+      // Sent by uploaded id; audio and stickers take no caption, and only documents a file name.
+      body[payload.kind] = {
+        id: payload.mediaId,
+        ...(payload.caption && payload.kind !== 'audio' && payload.kind !== 'sticker' ? { caption: payload.caption } : {}),
+        ...(payload.kind === 'document' && payload.filename ? { filename: payload.filename } : {}),
+      };
+      break;
   }
   if (options.callbackData !== undefined) body.biz_opaque_callback_data = options.callbackData;
   return body;
@@ -63,6 +76,7 @@ export class GraphClient implements WhatsAppPort {
   private readonly httpAgent = new http.Agent({ keepAlive: true });
   private readonly httpsAgent = new https.Agent({ keepAlive: true });
   private readonly logger?: Logger;
+  private readonly media: GraphMedia;
 
   constructor(
     config: Pick<WhatsAppConfig, 'accessToken' | 'apiUrl' | 'apiVersion'>,
@@ -81,9 +95,10 @@ export class GraphClient implements WhatsAppPort {
       // The Graph API does not redirect; following one could carry the token elsewhere.
       maxRedirects: 0,
     });
+    this.media = new GraphMedia(this.http, (method, path, data, log, extra) => this.request(method, path, data, log, extra), apiUrl);
   }
 
-  async send(numberId: string, customer: Customer, payload: OutboundPayload, options: SendOptions = {}): Promise<{ wamid: string }> {
+  async send(numberId: string, customer: Customer, payload: SendPayload, options: SendOptions = {}): Promise<{ wamid: string }> {
     const body = buildSendBody(customer, payload, options);
     const data = await this.request<{ messages?: { id?: unknown }[] }>('POST', `/${encodeURIComponent(numberId)}/messages`, body, {
       numberId,
@@ -101,6 +116,24 @@ export class GraphClient implements WhatsAppPort {
     return { wamid };
   }
 
+  /** Every template of the account, following Graph's cursor paging. */
+  async listTemplates(businessAccountId: string): Promise<MessageTemplate[]> {
+    const templates: MessageTemplate[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < TEMPLATE_LIST_MAX_PAGES; page++) {
+      const query = new URLSearchParams({ fields: TEMPLATE_LIST_FIELDS, limit: '100', ...(after ? { after } : {}) });
+      const data = await this.request<unknown>('GET', `/${encodeURIComponent(businessAccountId)}/message_templates?${query}`, undefined, {
+        numberId: businessAccountId,
+        operation: 'list templates',
+      });
+      const parsed = parseTemplatePage(data);
+      templates.push(...parsed.templates);
+      after = parsed.after;
+      if (!after) break;
+    }
+    return templates;
+  }
+
   /** Marks an inbound message (and the ones before it) as read: blue ticks for the customer. */
   async markRead(numberId: string, wamid: string): Promise<void> {
     await this.request('POST', `/${encodeURIComponent(numberId)}/messages`, {
@@ -108,6 +141,16 @@ export class GraphClient implements WhatsAppPort {
       status: 'read',
       message_id: wamid,
     }, { numberId, operation: 'mark read' });
+  }
+
+  /** A customer's media as a stream (webhook URL, or a fresh one from the media id): see graph-media.ts. */
+  openMedia(numberId: string, media: { mediaId: string; url?: string }, options: { maxBytes?: number } = {}): Promise<MediaDownload> {
+    return this.media.open(numberId, media, options.maxBytes);
+  }
+
+  /** Uploads a file from disk as media of `numberId` (multipart, streamed). */
+  uploadMedia(numberId: string, file: MediaUpload): Promise<{ mediaId: string }> {
+    return this.media.upload(numberId, file);
   }
 
   /** Frees the keep-alive sockets (shutdown, tests). */
@@ -122,9 +165,10 @@ export class GraphClient implements WhatsAppPort {
     path: string,
     data: unknown,
     log: { numberId: string; operation: string },
+    extra: AxiosRequestConfig = {},
   ): Promise<T> {
     try {
-      const response = await this.http.request<T>({ method, url: path, data });
+      const response = await this.http.request<T>({ ...extra, method, url: path, data });
       return response.data;
     } catch (err) {
       const failure = toSendError(err);

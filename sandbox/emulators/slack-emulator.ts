@@ -12,16 +12,18 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { BoundedLog } from './shared/bounded-log.js';
-import { LoopbackServer } from './shared/loopback-server.js';
+import { LoopbackServer, type EmulatorRequest, type EmulatorResponse } from './shared/loopback-server.js';
 import { EventsApi } from './slack/events-api.js';
 import { FileStore, mimeTypeFor } from './slack/file-store.js';
 import { fileObject, richTextBlocks } from './slack/message-factory.js';
+import { RESPONSE_URL_PREFIX, SlashCommands } from './slack/slash-commands.js';
 import { TsClock } from './slack/ts-clock.js';
 import { WebApi } from './slack/web-api.js';
 import { Workspace } from './slack/workspace.js';
 import type { BotIdentity, MethodContext } from './slack/method-context.js';
 import type {
   AgentActionResult,
+  CommandResponseRecord,
   EmulatedSlackChannel,
   EmulatedSlackUser,
   EphemeralRecord,
@@ -31,6 +33,8 @@ import type {
   SlackFileObject,
   SlackMessage,
   SlackReaction,
+  SlashCommandInput,
+  SlashCommandRecord,
   WebApiCallRecord,
 } from './slack/types.js';
 
@@ -56,6 +60,9 @@ export class SlackEmulator extends EventEmitter<SlackEmulatorEvents> {
   private readonly requestLog: BoundedLog<WebApiCallRecord>;
   private readonly ephemeralLog: BoundedLog<EphemeralRecord>;
   private readonly deliveryLog: BoundedLog<EventDeliveryRecord>;
+  private readonly commandLog: BoundedLog<SlashCommandRecord>;
+  private readonly commandResponseLog: BoundedLog<CommandResponseRecord>;
+  private readonly slashCommands: SlashCommands;
   /** Echo deliveries scheduled after an API answer, so `whenIdle()` can wait for them. */
   private readonly pending = new Set<Promise<unknown>>();
 
@@ -75,6 +82,8 @@ export class SlackEmulator extends EventEmitter<SlackEmulatorEvents> {
     this.requestLog = new BoundedLog(maxRecords);
     this.ephemeralLog = new BoundedLog(maxRecords);
     this.deliveryLog = new BoundedLog(maxRecords);
+    this.commandLog = new BoundedLog(maxRecords);
+    this.commandResponseLog = new BoundedLog(maxRecords);
     this.workspace = new Workspace(maxRecords, options.autoCreateChannels ?? true);
     this.files = new FileStore(options.maxFileBytes ?? 100 * 1024 * 1024);
     for (const channel of options.channels ?? []) this.workspace.addChannel(channel);
@@ -116,7 +125,15 @@ export class SlackEmulator extends EventEmitter<SlackEmulatorEvents> {
         this.emit('request', call);
       },
     });
-    this.server = new LoopbackServer((request) => this.webApi.handle(request), 1024 * 1024 * 1024);
+    this.slashCommands = new SlashCommands({
+      context,
+      post: (body, contentType) => this.events.postRaw(body, { contentType }),
+      commandLog: this.commandLog,
+      responseLog: this.commandResponseLog,
+      onCommand: (record) => this.emit('command', record),
+      onResponse: (record) => this.emit('commandResponse', record),
+    });
+    this.server = new LoopbackServer((request) => this.route(request), 1024 * 1024 * 1024);
   }
 
   // ── lifecycle ────────────────────────────────────────────────────────────────────────────────
@@ -195,6 +212,16 @@ export class SlackEmulator extends EventEmitter<SlackEmulatorEvents> {
     return this.ephemeralLog.all();
   }
 
+  /** Slash commands delivered to the app, oldest first, with its HTTP answers. */
+  commands(): SlashCommandRecord[] {
+    return this.commandLog.all();
+  }
+
+  /** What the app answered to slash commands (ack bodies and response_url posts), oldest first. */
+  commandResponses(): CommandResponseRecord[] {
+    return this.commandResponseLog.all();
+  }
+
   /** Every Events API POST made to the bridge, with its HTTP status. */
   eventDeliveries(): EventDeliveryRecord[] {
     return this.deliveryLog.all();
@@ -214,8 +241,9 @@ export class SlackEmulator extends EventEmitter<SlackEmulatorEvents> {
   clear(): void {
     this.workspace.clear();
     this.files.clear();
-    for (const log of [this.requestLog, this.ephemeralLog, this.deliveryLog]) log.clear();
+    for (const log of [this.requestLog, this.ephemeralLog, this.deliveryLog, this.commandLog, this.commandResponseLog]) log.clear();
     this.events.clear();
+    this.slashCommands.clear();
     this.webApi.clearInjections();
   }
 
@@ -314,6 +342,15 @@ export class SlackEmulator extends EventEmitter<SlackEmulatorEvents> {
     return { ts: eventTs, eventId: delivery.eventId, status: delivery.status };
   }
 
+  /**
+   * A human runs `/command text` in a channel; the app gets Slack's signed, form-encoded slash
+   * command POST at the events URL. Its answer (ack body, then any `response_url` posts) is recorded
+   * in `commandResponses()`. Slack refuses slash commands in threads, so there is no `threadTs`.
+   */
+  slashCommand(input: SlashCommandInput): Promise<SlashCommandRecord> {
+    return this.slashCommands.invoke(input);
+  }
+
   /** Re-sends a stored event as Slack retry `retryNum` (`X-Slack-Retry-Num`, `X-Slack-Retry-Reason`). */
   redeliver(eventId: string, retryNum: number, reason = 'http_timeout'): Promise<EventDeliveryRecord> {
     return this.events.redeliver(eventId, retryNum, reason);
@@ -344,6 +381,15 @@ export class SlackEmulator extends EventEmitter<SlackEmulatorEvents> {
   }
 
   // ── internals ────────────────────────────────────────────────────────────────────────────────
+
+  /** The Web API, plus the `response_url`s handed out with slash commands. */
+  private route(request: EmulatorRequest): Promise<EmulatorResponse> {
+    const path = request.url.pathname;
+    if (request.method === 'POST' && path.startsWith(RESPONSE_URL_PREFIX)) {
+      return this.slashCommands.handleResponse(path.slice(RESPONSE_URL_PREFIX.length), request);
+    }
+    return this.webApi.handle(request);
+  }
 
   private track(work: Promise<unknown>): void {
     const tracked = work.finally(() => this.pending.delete(tracked));

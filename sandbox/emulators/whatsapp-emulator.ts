@@ -27,6 +27,7 @@ import {
   type BusinessNumber,
 } from './whatsapp/webhook-payloads.js';
 import { WebhookSender } from './whatsapp/webhook-sender.js';
+import { TemplateBook, type EmulatedTemplate } from './whatsapp/templates.js';
 import type {
   CustomerIdentity,
   CustomerSendResult,
@@ -45,6 +46,7 @@ import type {
 } from './whatsapp/types.js';
 
 export type * from './whatsapp/types.js';
+export type { EmulatedTemplate } from './whatsapp/templates.js';
 
 /** Numbers configured without a WABA id share this one, as numbers of one business usually do. */
 const DEFAULT_WABA_ID = '102290129340398';
@@ -64,6 +66,7 @@ export class WhatsAppEmulator extends EventEmitter<WhatsAppEmulatorEvents> {
   private readonly server: LoopbackServer;
   private readonly timers = new TimerSet();
   private readonly failures = new FailureInjector();
+  private readonly templateBook = new TemplateBook();
   private readonly media: MediaStore;
   private readonly graph: GraphApi;
   private readonly lifecycle: StatusLifecycle;
@@ -124,6 +127,7 @@ export class WhatsAppEmulator extends EventEmitter<WhatsAppEmulatorEvents> {
       failures: this.failures,
       media: this.media,
       lifecycle: this.lifecycle,
+      templates: this.templateBook,
       baseUrl: () => this.server.baseUrl,
       onSent: (record) => {
         this.sentLog.push(record);
@@ -340,6 +344,14 @@ export class WhatsAppEmulator extends EventEmitter<WhatsAppEmulatorEvents> {
     const original = this.deliveryLog.find((delivery) => delivery.id === deliveryId);
     if (!original) throw new Error(`WhatsAppEmulator: no recorded webhook delivery ${deliveryId}`);
     return this.webhooks.deliver(original.kind, original.body, { retry: false, wamids: original.wamids });
+  }
+
+  /**
+   * The templates `GET /{waba-id}/message_templates` lists for an account (default: the account of
+   * numbers configured without one). Template sends are then checked against them like Meta does.
+   */
+  setTemplates(templates: EmulatedTemplate[], wabaId = DEFAULT_WABA_ID): void {
+    this.templateBook.set(wabaId, templates);
   }
 
   /** Signs and POSTs any payload object with Meta's serialisation and retries (e.g. account-level webhooks, §9). */

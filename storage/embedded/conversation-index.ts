@@ -22,6 +22,21 @@ export class ConversationIndex {
     return this.byThread.get(threadKey({ adapter, channel, id: threadId }));
   }
 
+  /** Every conversation `matches` picks (erasure looks customers up by number; rare, so a scan). */
+  filter(matches: (conversation: Conversation) => boolean): Conversation[] {
+    return [...this.byId.values()].filter(matches);
+  }
+
+  remove(id: string): void {
+    const previous = this.byId.get(id);
+    if (!previous) return;
+    if (previous.thread) {
+      const key = threadKey(previous.thread);
+      if (this.byThread.get(key) === previous) this.byThread.delete(key);
+    }
+    this.byId.delete(id);
+  }
+
   /** Replaces the stored conversation; takes ownership of `conversation`. */
   save(conversation: Conversation): void {
     const previous = this.byId.get(conversation.id);

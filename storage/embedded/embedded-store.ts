@@ -15,13 +15,26 @@ import path from 'node:path';
 import type { Low } from 'lowdb';
 import { silentLogger, type Logger } from '../../bot/logger.js';
 import type { ChatMessageRef, Conversation } from '../../bot/types.js';
-import type { InboxItem, MessagePatch, MessageRecord, OutboxItem, OutboxResult, Store } from '../store.js';
+import type {
+  BlockEntry,
+  ContactPolicyState,
+  DoNotContactList,
+  ErasureReport,
+  InboxItem,
+  MessagePatch,
+  MessageRecord,
+  OptOutEntry,
+  OutboxItem,
+  OutboxResult,
+  Store,
+} from '../store.js';
 import { ConversationIndex } from './conversation-index.js';
 import { DataDirInUseError, DataDirLock } from './dir-lock.js';
 import { Inbox } from './inbox.js';
 import { Journal } from './journal.js';
 import { MessageIndex } from './message-index.js';
 import { OutboxState } from './outbox-state.js';
+import { PENDING_PURGE_KEY, purgeFilter, type PurgeSelection } from './purge.js';
 import type { MainRecord } from './records.js';
 import { openStateFile, type StateDocument, type StoreMeta } from './state-file.js';
 
@@ -57,6 +70,8 @@ export class EmbeddedStore implements Store {
   private parts: OpenParts | undefined;
   private lifecycle: 'new' | 'opening' | 'open' | 'closed' = 'new';
   private lock: DataDirLock | undefined;
+  /** Purges (erasure, retention) rewrite the journal one at a time. */
+  private maintenance: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: EmbeddedStoreOptions) {
     this.logger = options.logger ?? silentLogger();
@@ -102,6 +117,11 @@ export class EmbeddedStore implements Store {
     });
     this.parts = { journal, inbox, state };
     this.lifecycle = 'open';
+    const interrupted = state.data[PENDING_PURGE_KEY] as PurgeSelection | undefined;
+    if (interrupted) {
+      this.logger.warn({ conversations: interrupted.conversations.length, messages: interrupted.messages.length }, 'finishing an erasure or pruning a crash interrupted');
+      await this.purge(interrupted);
+    }
     this.logger.info(
       {
         dataDir,
@@ -239,6 +259,156 @@ export class EmbeddedStore implements Store {
   }
 
   // -------------------------------------------------------------------------------------------
+  // Contact policy (state.json: small, changed by people)
+  // -------------------------------------------------------------------------------------------
+
+  async getContactPolicy(): Promise<ContactPolicyState> {
+    const data = this.ready().state.data;
+    return structuredClone({
+      blocked: (data.blocked as BlockEntry[] | undefined) ?? [],
+      optedOut: (data.optedOut as OptOutEntry[] | undefined) ?? [],
+      doNotContact: data.doNotContact as DoNotContactList | undefined,
+      blockedReplies: (data.blockedReplies as Record<string, number> | undefined) ?? {},
+    });
+  }
+
+  async putBlock(entry: BlockEntry): Promise<void> {
+    await this.changeState((data) => {
+      data.blocked = [...withoutNumber(data.blocked as BlockEntry[] | undefined, entry.number), structuredClone(entry)];
+    });
+  }
+
+  async removeBlock(number: string): Promise<boolean> {
+    let removed = false;
+    await this.changeState((data) => {
+      const before = (data.blocked as BlockEntry[] | undefined) ?? [];
+      data.blocked = withoutNumber(before, number);
+      removed = before.length !== (data.blocked as BlockEntry[]).length;
+      const replies = (data.blockedReplies as Record<string, number> | undefined) ?? {};
+      data.blockedReplies = Object.fromEntries(Object.entries(replies).filter(([key]) => !key.endsWith(`:${number}`)));
+    });
+    return removed;
+  }
+
+  async putOptOut(entry: OptOutEntry): Promise<void> {
+    await this.changeState((data) => {
+      data.optedOut = [...withoutNumber(data.optedOut as OptOutEntry[] | undefined, entry.number), structuredClone(entry)];
+    });
+  }
+
+  async removeOptOut(number: string): Promise<boolean> {
+    let removed = false;
+    await this.changeState((data) => {
+      const before = (data.optedOut as OptOutEntry[] | undefined) ?? [];
+      data.optedOut = withoutNumber(before, number);
+      removed = before.length !== (data.optedOut as OptOutEntry[]).length;
+    });
+    return removed;
+  }
+
+  async replaceDoNotContact(list: DoNotContactList): Promise<void> {
+    await this.changeState((data) => {
+      data.doNotContact = structuredClone(list);
+    });
+  }
+
+  async noteBlockedReply(numberId: string, number: string, at: number): Promise<void> {
+    await this.changeState((data) => {
+      data.blockedReplies = { ...((data.blockedReplies as Record<string, number> | undefined) ?? {}), [`${numberId}:${number}`]: at };
+    });
+  }
+
+  /** Applies `change` to the state document now (so later reads see it) and resolves once it is on disk. */
+  private async changeState(change: (data: StateDocument) => void): Promise<void> {
+    const { state } = this.ready();
+    change(state.data);
+    await state.write();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Erasure and retention
+  // -------------------------------------------------------------------------------------------
+
+  eraseCustomer(number: string): Promise<ErasureReport> {
+    return this.serialised(async () => {
+      const conversations = this.conversations.filter(
+        (conversation) => conversation.customer.waId === number || conversation.customerKey === `wa:${number}`,
+      );
+      const conversationIds = new Set(conversations.map((conversation) => conversation.id));
+      const selection = this.selectionFor(conversationIds, (record) => conversationIds.has(record.conversationId));
+      const policy = await this.getContactPolicy();
+      const report: ErasureReport = {
+        conversations: conversationIds.size,
+        messages: selection.messages.length,
+        pendingSends: this.outbox.pendingItems().filter((item) => conversationIds.has(item.conversationId)).length,
+        blocked: policy.blocked.some((entry) => entry.number === number),
+        optedOut: policy.optedOut.some((entry) => entry.number === number),
+        doNotContact: policy.doNotContact?.numbers.includes(number) ?? false,
+      };
+      // The policy entries go in the same state.json write that records the pending purge.
+      await this.changeState((data) => {
+        data.blocked = withoutNumber(data.blocked as BlockEntry[] | undefined, number);
+        data.optedOut = withoutNumber(data.optedOut as OptOutEntry[] | undefined, number);
+        const list = data.doNotContact as DoNotContactList | undefined;
+        if (list && report.doNotContact) data.doNotContact = { ...list, numbers: list.numbers.filter((entry) => entry !== number) };
+        const replies = (data.blockedReplies as Record<string, number> | undefined) ?? {};
+        data.blockedReplies = Object.fromEntries(Object.entries(replies).filter(([key]) => !key.endsWith(`:${number}`)));
+        data[PENDING_PURGE_KEY] = selection;
+      });
+      await this.purge(selection);
+      return report;
+    });
+  }
+
+  pruneMessagesBefore(cutoff: number): Promise<number> {
+    return this.serialised(async () => {
+      const selection = this.selectionFor(new Set(), (record) => record.at < cutoff);
+      if (selection.messages.length === 0) return 0;
+      await this.changeState((data) => {
+        data[PENDING_PURGE_KEY] = selection;
+      });
+      await this.purge(selection);
+      return selection.messages.length;
+    });
+  }
+
+  private selectionFor(conversationIds: Set<string>, pickMessage: (record: MessageRecord) => boolean): PurgeSelection {
+    const messages = new Set(this.messages.selectKeys(pickMessage));
+    const outbox = this.outbox.select(
+      (item) => (item.conversationId !== undefined && conversationIds.has(item.conversationId)) || messages.has(item.messageKey),
+    );
+    return { conversations: [...conversationIds], messages: [...messages], outbox };
+  }
+
+  /**
+   * Removes the selection from memory, then from every journal segment (the active one is closed
+   * first, so each rewritten segment is immutable), retires processed webhook bodies, and only then
+   * forgets the pending purge: a crash anywhere before that repeats the purge at the next open.
+   */
+  private async purge(selection: PurgeSelection): Promise<void> {
+    const { journal, inbox } = this.ready();
+    for (const id of selection.conversations) this.conversations.remove(id);
+    for (const key of selection.messages) this.messages.remove(key);
+    this.outbox.remove(selection.outbox);
+    journal.rotate();
+    await journal.whenDurable();
+    const filter = purgeFilter(selection);
+    for (const segment of await journal.listSegments()) {
+      if (segment < journal.activeSegment) await journal.rewriteSegment(segment, filter);
+    }
+    await inbox.retireDrained();
+    await this.changeState((data) => {
+      delete data[PENDING_PURGE_KEY];
+    });
+  }
+
+  private serialised<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.maintenance.then(task);
+    this.maintenance = result.catch(() => undefined);
+    return result;
+  }
+
+  // -------------------------------------------------------------------------------------------
 
   private ready(): OpenParts {
     if (this.lifecycle !== 'open') throw new Error(`embedded store is ${this.lifecycle === 'closed' ? 'closed' : 'not open'}`);
@@ -287,6 +457,10 @@ export class EmbeddedStore implements Store {
         return false;
     }
   }
+}
+
+function withoutNumber<T extends { number: string }>(entries: T[] | undefined, number: string): T[] {
+  return (entries ?? []).filter((entry) => entry.number !== number);
 }
 
 function copy<T>(value: T | undefined): T | undefined {

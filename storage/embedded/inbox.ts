@@ -101,6 +101,18 @@ export class Inbox {
     this.tidy();
   }
 
+  /**
+   * Retires a drained active segment now rather than at the next retirement tick, and waits for
+   * every deletion decided so far: after an erasure, no processed body stays on disk.
+   */
+  async retireDrained(): Promise<void> {
+    if (this.closing) return;
+    clearTimeout(this.retireTimer);
+    this.retireTimer = undefined;
+    this.schedule(() => this.retireActive());
+    await this.housekeeping;
+  }
+
   /** Finishes housekeeping and retires a drained active segment, so a clean stop leaves no processed body behind. */
   async close(): Promise<void> {
     this.closing = true;

@@ -9,7 +9,7 @@
  * dropped the dirty pages, so retrying could report success for data that is gone; the only safe
  * way on is a restart that replays what is really on disk.
  */
-import { mkdir, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../../bot/logger.js';
 
@@ -74,6 +74,7 @@ export class Journal {
   /** Replays every segment in order through `visit`, repairing a torn tail, then opens for appending. */
   static async open(options: JournalOptions, visit: ReplayVisitor): Promise<Journal> {
     await mkdir(options.dir, { recursive: true });
+    await removeUnfinishedRewrites(options.dir);
     const segments = await listSegmentNumbers(options.dir);
     let lastSize = 0;
     for (const segment of segments) {
@@ -136,6 +137,54 @@ export class Journal {
     // No directory sync: if the unlink is lost in a power cut the segment just comes back, and every
     // record in it is already accounted for elsewhere, so replaying it again changes nothing.
     await unlink(segmentPath(this.options.dir, segment)).catch(ignoreMissing);
+  }
+
+  /**
+   * Rewrites a segment that no longer receives appends, keeping only what `transform` returns for
+   * each line (the line itself, a replacement, or undefined to drop it): how erased or expired
+   * records leave the disk. Crash-safe: the new content is written beside the segment, synced, and
+   * renamed over it, so at any moment the segment is either wholly old or wholly new; a crash
+   * leaves at most a `.rewrite` file, which the next open deletes.
+   */
+  async rewriteSegment(segment: number, transform: (record: object, line: string) => string | undefined): Promise<{ kept: number; dropped: number }> {
+    if (segment >= this.tailSegment) throw new Error(`journal segment ${segment} is still being appended to`);
+    await this.whenDurable();
+    const file = segmentPath(this.options.dir, segment);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      ignoreMissing(error as NodeJS.ErrnoException);
+      return { kept: 0, dropped: 0 };
+    }
+    const kept: string[] = [];
+    let dropped = 0;
+    let changed = false;
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      const record = parseRecord(Buffer.from(line, 'utf8'), 0, Buffer.byteLength(line));
+      const result = record === undefined ? undefined : transform(record, line);
+      if (result === undefined) dropped += 1;
+      else kept.push(result);
+      if (result !== line) changed = true;
+    }
+    if (!changed) return { kept: kept.length, dropped };
+    if (this.file?.segment === segment && !this.flushing) {
+      const { handle } = this.file;
+      this.file = undefined;
+      await handle.close();
+    }
+    const temp = `${file}${REWRITE_SUFFIX}`;
+    const handle = await open(temp, 'w');
+    try {
+      await writeFully(handle, Buffer.from(kept.map((line) => `${line}\n`).join(''), 'utf8'));
+      if (this.options.fsync) await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+    if (this.options.fsync) await syncDirectory(this.options.dir);
+    return { kept: kept.length, dropped };
   }
 
   /** Waits for queued appends, then refuses new ones. */
@@ -205,6 +254,16 @@ export class Journal {
 
 export function segmentPath(dir: string, segment: number): string {
   return path.join(dir, `${String(segment).padStart(8, '0')}.jsonl`);
+}
+
+/** Suffix of a segment's replacement while `rewriteSegment` writes it. */
+const REWRITE_SUFFIX = '.rewrite';
+
+/** A rewrite a crash interrupted: the segment itself is intact, and the partial copy may hold erased records. */
+async function removeUnfinishedRewrites(dir: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    if (name.endsWith(REWRITE_SUFFIX)) await unlink(path.join(dir, name)).catch(ignoreMissing);
+  }
 }
 
 async function listSegmentNumbers(dir: string): Promise<number[]> {

@@ -57,6 +57,20 @@ export class MessageIndex {
     this.indexSecondary(record);
   }
 
+  /** Keys of every message `matches` picks (erasure, retention: rare, so a scan). */
+  selectKeys(matches: (record: MessageRecord) => boolean): string[] {
+    const keys: string[] = [];
+    for (const record of this.byKey.values()) if (matches(record)) keys.push(record.key);
+    return keys;
+  }
+
+  remove(key: string): void {
+    const record = this.byKey.get(key);
+    if (!record) return;
+    this.unindexSecondary(record);
+    this.byKey.delete(key);
+  }
+
   /** Applies every field present in `patch`; returns false when there is no such message. */
   patch(key: string, patch: MessagePatch): boolean {
     const record = this.byKey.get(key);

@@ -29,4 +29,28 @@ export class OutboxState {
   result(id: string): OutboxResult | undefined {
     return this.results.get(id);
   }
+
+  /** Ids of sends (pending or finished) that `belongs` picks: finished ones are known by id only. */
+  select(belongs: (item: { id: string; conversationId?: string; messageKey: string }) => boolean): string[] {
+    const ids: string[] = [];
+    for (const item of this.pending.values()) if (belongs(item)) ids.push(item.id);
+    for (const id of this.results.keys()) {
+      if (!this.pending.has(id) && belongs({ id, messageKey: messageKeyOfOutboxId(id) })) ids.push(id);
+    }
+    return ids;
+  }
+
+  /** Forgets sends entirely (erasure, retention). */
+  remove(ids: Iterable<string>): void {
+    for (const id of ids) {
+      this.pending.delete(id);
+      this.results.delete(id);
+    }
+  }
+}
+
+/** The message record an outbox id belongs to (`<message key>#<part>`; a reaction's id is its own key). */
+export function messageKeyOfOutboxId(outboxId: string): string {
+  const hash = outboxId.lastIndexOf('#');
+  return hash === -1 ? outboxId : outboxId.slice(0, hash);
 }

@@ -43,6 +43,41 @@ describe('configuration', () => {
     ]);
   });
 
+  it('reads the supervision and compliance keys, with their defaults', () => {
+    const defaults = loadConfig(SINGLE_NUMBER_ENV);
+    expect(defaults.supervisors).to.deep.equal([]);
+    expect(defaults.optOutKeywords).to.deep.equal(['STOP', 'BAJA', 'UNSUBSCRIBE']);
+    expect(defaults.optInKeywords).to.deep.equal(['START', 'ALTA']);
+    expect(defaults.blockedReplyIntervalMs).to.equal(24 * 3600 * 1000);
+    expect(defaults.messageRetentionMs).to.equal(undefined);
+    const config = loadConfig({
+      ...SINGLE_NUMBER_ENV,
+      SUPERVISORS: 'U0SUPER1, W0SUPER2',
+      WHATSAPP_BUSINESS_ACCOUNT_ID: '1029',
+      BLOCKED_REPLY_TEXT: 'No disponible',
+      BLOCKED_REPLY_INTERVAL_HOURS: '2',
+      SUPERVISOR_CHANNEL_ID: 'C0SUP',
+      TRIAGE_CHANNEL_ID: 'C0TRI',
+      OPT_OUT_KEYWORDS: 'PARAR, Cancelar',
+      OPT_IN_KEYWORDS: 'VOLVER',
+      MESSAGE_RETENTION_DAYS: '30',
+    });
+    expect(config).to.deep.include({
+      supervisors: ['U0SUPER1', 'W0SUPER2'],
+      businessAccountId: '1029',
+      blockedReplyText: 'No disponible',
+      blockedReplyIntervalMs: 2 * 3600 * 1000,
+      supervisorChannel: 'C0SUP',
+      triageChannel: 'C0TRI',
+      optOutKeywords: ['PARAR', 'Cancelar'],
+      optInKeywords: ['VOLVER'],
+      messageRetentionMs: 30 * 86_400_000,
+    });
+    expect(config.numbers[0]!.businessAccountId).to.equal('1029');
+    const joined = problemsOf({ SUPERVISORS: 'marta', MESSAGE_RETENTION_DAYS: '-1' }).join('\n');
+    expect(joined).to.contain('SUPERVISORS: "marta" is not a Slack user id').and.contain('MESSAGE_RETENTION_DAYS');
+  });
+
   it('names every missing or bad key', () => {
     const problems = problemsOf({ PORT: 'eighty', SENDER_MODE: 'ghost', WHATSAPP_API_URL: 'ftp://x' });
     const joined = problems.join('\n');

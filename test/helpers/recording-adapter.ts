@@ -9,12 +9,17 @@ import type {
   ChatHandlers,
   ChatPost,
   HttpRoute,
+  FileDownload,
+  LocalFile,
   Notice,
+  StagedFile,
   ThreadHeader,
 } from '../../bot/chat-adapter.js';
-import type { ChatMessageRef, Customer, DeliveryState, ThreadRef } from '../../bot/types.js';
-import { WhatsAppSendError, type SendOptions, type WhatsAppPort } from '../../bot/whatsapp-port.js';
-import type { OutboundPayload } from '../../storage/store.js';
+import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { MediaError } from '../../bot/media-errors.js';
+import type { ChatFileRef, ChatMessageRef, Customer, DeliveryState, MessageTemplate, ThreadRef } from '../../bot/types.js';
+import { WhatsAppSendError, type MediaDownload, type MediaUpload, type SendOptions, type SendPayload, type WhatsAppPort } from '../../bot/whatsapp-port.js';
 
 export interface RecordedPost {
   thread: ThreadRef;
@@ -24,13 +29,26 @@ export interface RecordedPost {
 
 export class RecordingAdapter implements ChatAdapter {
   readonly name = 'rec';
-  capabilities: ChatCapabilities = { customSender: true, reactions: true, ephemeral: true, maxTextLength: 39000 };
+  capabilities: ChatCapabilities = {
+    customSender: true,
+    reactions: true,
+    ephemeral: true,
+    maxTextLength: 39000,
+    maxFileBytes: 1024 * 1024 * 1024,
+    fileCustomSender: false,
+  };
+  /** Files staged (uploaded) and shared, with their bytes, in order. */
+  staged: { staged: StagedFile; file: LocalFile; data: Buffer }[] = [];
+  shared: { thread: ThreadRef; staged: StagedFile; post: Omit<ChatPost, 'key'>; ref: ChatMessageRef }[] = [];
+  /** Agents' files that `openFile` serves, by file id. */
+  readonly agentFiles = new Map<string, Buffer>();
   handlers?: ChatHandlers;
   threads: { channel: string; header: ThreadHeader; ref: ThreadRef }[] = [];
   posts: RecordedPost[] = [];
   statuses: { ref: ChatMessageRef; state: DeliveryState; previous?: DeliveryState }[] = [];
   reactions: { ref: ChatMessageRef; emoji: string; remove: boolean }[] = [];
   notices: { thread: ThreadRef; notice: Notice }[] = [];
+  announcements: { channel: string; post: ChatPost; ref: ChatMessageRef }[] = [];
   /** Posts that exist in the "chat tool" by key, for findPosted. */
   readonly byKey = new Map<string, ChatMessageRef>();
   /** Make the next N posts fail with this error. */
@@ -83,12 +101,37 @@ export class RecordingAdapter implements ChatAdapter {
   async notify(thread: ThreadRef, notice: Notice): Promise<void> {
     this.notices.push({ thread, notice });
   }
+
+  async stageFile(file: LocalFile): Promise<StagedFile> {
+    const staged = { id: `F${this.staged.length + 1}`, key: `file:F${this.staged.length + 1}` };
+    this.staged.push({ staged, file, data: await readFile(file.path) });
+    return staged;
+  }
+
+  async shareFile(thread: ThreadRef, staged: StagedFile, post: Omit<ChatPost, 'key'>): Promise<ChatMessageRef | undefined> {
+    const ref: ChatMessageRef = { adapter: this.name, channel: thread.channel, id: this.nextId(), threadId: thread.id };
+    this.shared.push({ thread, staged, post, ref });
+    this.byKey.set(staged.key, ref);
+    return ref;
+  }
+
+  async openFile(file: ChatFileRef): Promise<FileDownload> {
+    const data = this.agentFiles.get(file.id);
+    if (!data) throw new MediaError({ reason: 'gone' });
+    return { body: Readable.from([data]), size: data.length };
+  }
+
+  async announce(channel: string, post: ChatPost): Promise<ChatMessageRef> {
+    const ref: ChatMessageRef = { adapter: this.name, channel, id: this.nextId() };
+    this.announcements.push({ channel, post, ref });
+    return ref;
+  }
 }
 
 export interface RecordedSend {
   numberId: string;
   customer: Customer;
-  payload: OutboundPayload;
+  payload: SendPayload;
   options?: SendOptions;
   wamid?: string;
 }
@@ -98,9 +141,36 @@ export class ScriptedWhatsApp implements WhatsAppPort {
   sends: RecordedSend[] = [];
   /** Errors to throw, in order, before sends start succeeding. */
   failures: Error[] = [];
+  /** What `listTemplates` answers, per business account; `templateCalls` counts the calls. */
+  templates = new Map<string, MessageTemplate[]>();
+  templateCalls = 0;
   private counter = 0;
 
-  async send(numberId: string, customer: Customer, payload: OutboundPayload, options?: SendOptions): Promise<{ wamid: string }> {
+  async listTemplates(businessAccountId: string): Promise<MessageTemplate[]> {
+    this.templateCalls += 1;
+    return structuredClone(this.templates.get(businessAccountId) ?? []);
+  }
+
+  /** Customer media `openMedia` serves, by media id; `mediaFailures` are thrown first, in order. */
+  readonly media = new Map<string, Buffer>();
+  mediaFailures: Error[] = [];
+  uploads: (MediaUpload & { data: Buffer; mediaId: string })[] = [];
+
+  async openMedia(_numberId: string, media: { mediaId: string; url?: string }): Promise<MediaDownload> {
+    const failure = this.mediaFailures.shift();
+    if (failure) throw failure;
+    const data = this.media.get(media.mediaId);
+    if (!data) throw new MediaError({ reason: 'gone' });
+    return { body: Readable.from([data]), size: data.length };
+  }
+
+  async uploadMedia(_numberId: string, file: MediaUpload): Promise<{ mediaId: string }> {
+    const mediaId = `media.${this.uploads.length + 1}`;
+    this.uploads.push({ ...file, data: await readFile(file.path), mediaId });
+    return { mediaId };
+  }
+
+  async send(numberId: string, customer: Customer, payload: SendPayload, options?: SendOptions): Promise<{ wamid: string }> {
     const record: RecordedSend = { numberId, customer, payload, options };
     this.sends.push(record);
     const failure = this.failures.shift();

@@ -49,7 +49,14 @@ describe('SlackAdapter outbound (Web API)', () => {
 
   it('declares what Slack can do', () => {
     expect(adapter.name).to.equal('slack');
-    expect(adapter.capabilities).to.deep.equal({ customSender: true, reactions: true, ephemeral: true, maxTextLength: 39000 });
+    expect(adapter.capabilities).to.deep.equal({
+      customSender: true,
+      reactions: true,
+      ephemeral: true,
+      maxTextLength: 39000,
+      maxFileBytes: 1024 * 1024 * 1024,
+      fileCustomSender: false,
+    });
   });
 
   describe('start', () => {

@@ -27,7 +27,6 @@ describe('interpretSlackEvent', () => {
       expect(result).to.deep.equal({
         kind: 'message',
         mrkdwn: 'Sí, *claro* &amp; <https://x.es|aquí> :+1:',
-        unbridgedFiles: 0,
         message: {
           key: `slack:${CHANNEL}:1718856900.000200`,
           ref: { adapter: 'slack', channel: CHANNEL, id: '1718856900.000200', threadId: THREAD_TS },
@@ -44,16 +43,33 @@ describe('interpretSlackEvent', () => {
       expect(interpret(threadReply({ subtype: 'me_message', text: 'waves' })).kind).to.equal('message');
     });
 
-    it('relays the text of a file share and counts the files it cannot relay', () => {
-      const result = interpret(threadReply({ subtype: 'file_share', text: 'the invoice', files: [{ id: 'F1' }] }));
-      expect(result).to.include({ kind: 'message', unbridgedFiles: 1 });
-      expect(result.kind === 'message' && result.message.text).to.equal('the invoice');
+    it('relays the text of a file share with its files, as Slack describes them', () => {
+      const file = {
+        id: 'F1',
+        name: 'factura.pdf',
+        title: 'Factura',
+        mimetype: 'application/pdf',
+        size: 2048,
+        url_private: 'https://files.slack.com/files-pri/T1-F1/factura.pdf',
+        url_private_download: 'https://files.slack.com/files-pri/T1-F1/download/factura.pdf',
+      };
+      const result = interpret(threadReply({ subtype: 'file_share', text: 'the invoice', files: [file] }));
+      expect(result.kind).to.equal('message');
+      const message = result.kind === 'message' ? result.message : undefined;
+      expect(message?.text).to.equal('the invoice');
+      expect(message?.files).to.deep.equal([
+        { id: 'F1', name: 'factura.pdf', size: 2048, mimeType: 'application/pdf', source: file.url_private_download },
+      ]);
     });
 
-    it('delivers a file share without text as an empty reply, so the core can tell the agent', () => {
-      const result = interpret(threadReply({ subtype: 'file_share', text: '', files: [{ id: 'F1' }, { id: 'F2' }] }));
-      expect(result).to.include({ kind: 'message', unbridgedFiles: 2 });
+    it('keeps the order of the files, drops deleted ones and keeps files that need a lookup', () => {
+      const files = [{ id: 'F2', name: 'b.png' }, { id: 'F9', mode: 'tombstone' }, { id: 'F1', mode: 'file_access', file_access: 'check_file_info' }];
+      const result = interpret(threadReply({ subtype: 'file_share', text: '', files }));
       expect(result.kind === 'message' && result.message.text).to.equal('');
+      expect(result.kind === 'message' && result.message.files).to.deep.equal([
+        { id: 'F2', name: 'b.png' },
+        { id: 'F1', name: 'F1' },
+      ]);
     });
 
     it('keeps the key stable for the same message delivered twice', () => {

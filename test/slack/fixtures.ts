@@ -5,7 +5,7 @@
 import { createHmac } from 'node:crypto';
 import nock from 'nock';
 import type { AgentChange, AgentMessage, AgentReaction } from '../../bot/types.js';
-import type { ChatHandlers } from '../../bot/chat-adapter.js';
+import type { ChatCommand, ChatHandlers, CommandReply, ThreadAction } from '../../bot/chat-adapter.js';
 import { HttpServer } from '../../bot/http-server.js';
 import { silentLogger } from '../../bot/logger.js';
 import { SlackAdapter } from '../../adapters/slack/index.js';
@@ -88,6 +88,9 @@ export class RecordingHandlers implements ChatHandlers {
   readonly messages: AgentMessage[] = [];
   readonly reactions: AgentReaction[] = [];
   readonly changes: AgentChange[] = [];
+  readonly commands: ChatCommand[] = [];
+  /** What `onCommand` answers; a function may wait, to test slow commands. */
+  commandReply: (command: ChatCommand) => Promise<CommandReply> = async (command) => ({ text: `ran ${command.name}`, visibility: 'private' });
   fail = false;
 
   async onAgentMessage(message: AgentMessage): Promise<void> {
@@ -102,8 +105,16 @@ export class RecordingHandlers implements ChatHandlers {
     this.check();
     this.changes.push(change);
   }
+  async onCommand(command: ChatCommand): Promise<CommandReply> {
+    this.check();
+    this.commands.push(command);
+    return this.commandReply(command);
+  }
+  async onThreadMenu(): Promise<{ text: string; actions: ThreadAction[] }> {
+    return { text: 'actions', actions: [{ id: 'block', label: 'Block', command: 'block', text: '' }] };
+  }
   get count(): number {
-    return this.messages.length + this.reactions.length + this.changes.length;
+    return this.messages.length + this.reactions.length + this.changes.length + this.commands.length;
   }
   private check(): void {
     if (this.fail) throw new Error('store unavailable');

@@ -70,7 +70,21 @@ const completeUpload: MethodHandler = (args, context) => {
   return { ok: true, files: objects.map((object) => ({ id: object.id, title: object.title })) };
 };
 
+/** `files.list`: files shared in a channel (`/dnc import` reads the latest CSV), newest first. */
+const listFiles: MethodHandler = (args, context) => {
+  const channelId = args.optionalString('channel');
+  const count = Math.max(1, Math.min(args.integer('count', 100), 1000));
+  const channels = channelId === undefined ? context.workspace.allChannels().map((channel) => channel.id) : [context.workspace.channel(channelId).id];
+  const files = channels
+    .flatMap((id) => context.workspace.history(id).concat(...context.workspace.history(id).map((root) => context.workspace.thread(id, root.ts).slice(1))))
+    .flatMap((message) => (message.files ?? []) as SlackFileObject[])
+    .sort((a, b) => b.timestamp - a.timestamp || b.created - a.created);
+  const unique = [...new Map(files.map((file) => [file.id, file])).values()];
+  return { ok: true, files: unique.slice(0, count), paging: { count, total: unique.length, page: 1, pages: 1 } };
+};
+
 export const fileMethods: Record<string, MethodHandler> = {
   'files.getUploadURLExternal': getUploadUrl,
   'files.completeUploadExternal': completeUpload,
+  'files.list': listFiles,
 };

@@ -141,6 +141,46 @@ export interface EventDeliveryRecord {
   at: string;
 }
 
+/** What an agent types to run a slash command. Slack has no slash commands inside threads, so there is no thread. */
+export interface SlashCommandInput {
+  channel: string;
+  user: string;
+  /** `/block` or `block`. */
+  command: string;
+  text?: string;
+}
+
+/** A slash command delivered to the app, with the app's HTTP answer. */
+export interface SlashCommandRecord {
+  id: string;
+  command: string;
+  text: string;
+  channel: string;
+  user: string;
+  responseUrl: string;
+  triggerId: string;
+  /** HTTP status the app answered with; 0 = no answer. */
+  status: number;
+  responseBody?: string;
+  at: string;
+}
+
+/** What the app answered to a slash command: in its HTTP answer (`ack`) or later through `response_url`. */
+export interface CommandResponseRecord {
+  commandId: string;
+  command: string;
+  channel: string;
+  /** The user who ran the command (the only one who sees an ephemeral response). */
+  user: string;
+  via: 'ack' | 'response_url';
+  responseType: 'ephemeral' | 'in_channel';
+  text: string;
+  blocks?: unknown[];
+  /** ts of the channel message an `in_channel` response became. */
+  messageTs?: string;
+  at: string;
+}
+
 /** What agent-side methods return. */
 export interface AgentActionResult {
   ts: string;
@@ -162,4 +202,8 @@ export interface SlackEmulatorEvents {
   ephemeral: [EphemeralRecord];
   /** An Events API request was POSTed to the bridge (or failed to be). */
   event: [EventDeliveryRecord];
+  /** A slash command was POSTed to the app (or failed to be). */
+  command: [SlashCommandRecord];
+  /** The app answered a slash command (ack body or response_url). */
+  commandResponse: [CommandResponseRecord];
 }

@@ -5,6 +5,7 @@
  *   GET    /{version}/{media-id}                   media URL lookup (§5)
  *   GET    /{version}/{phone-number-id}            minimal phone-number info
  *   DELETE /{version}/{media-id}
+ *   GET    /{version}/{waba-id}/message_templates  templates of an account (§8)
  *   GET    /whatsapp_business/attachments/?mid=…   media download (Bearer token, URL valid 5 min)
  */
 import { hmacSha256Hex } from '../shared/hmac.js';
@@ -12,8 +13,9 @@ import { jsonResponse, type EmulatorRequest, type EmulatorResponse } from '../sh
 import { parseRequestBody, type ParsedBody } from '../shared/request-body.js';
 import { GraphError, invalidAccessToken, invalidParameter, unknownObject, unknownPath, whatsappGraphError } from './graph-errors.js';
 import { newWamid } from './ids.js';
-import { uploadProblem, type MediaStore } from './media-store.js';
+import { sendProblem, uploadProblem, type MediaStore } from './media-store.js';
 import { validateSend } from './send-validation.js';
+import type { TemplateBook } from './templates.js';
 import type { FailureInjector } from './failure-injector.js';
 import type { StatusLifecycle } from './status-lifecycle.js';
 import type { BusinessNumber } from './webhook-payloads.js';
@@ -30,6 +32,7 @@ export interface GraphApiDeps {
   failures: FailureInjector;
   media: MediaStore;
   lifecycle: StatusLifecycle;
+  templates: TemplateBook;
   baseUrl: () => string;
   onSent: (record: SentMessageRecord) => void;
   onRead: (record: ReadReceiptRecord) => void;
@@ -79,6 +82,7 @@ export class GraphApi {
     const match = VERSIONED_PATH.exec(url.pathname);
     if (!match) return unknownPath(url.pathname);
     const [, , id = '', edge] = match;
+    if (method === 'GET' && edge === 'message_templates') return this.deps.templates.list(id, url);
     if (method === 'POST' && (edge === 'messages' || edge === 'media')) {
       const number = this.deps.numbers.get(id);
       if (!number) return unknownObject('post', id);
@@ -98,6 +102,12 @@ export class GraphApi {
     if (send.kind === 'read') {
       this.deps.onRead({ numberId: number.phoneNumberId, messageId: send.messageId, typingIndicator: send.typingIndicator, at });
       return { success: true };
+    }
+    const mediaProblem = this.mediaSendProblem(send.type, body);
+    if (mediaProblem) return whatsappGraphError({ code: 131053, details: mediaProblem });
+    if (send.type === 'template') {
+      const refused = this.deps.templates.check(number.wabaId, (body as { template: Record<string, unknown> }).template);
+      if (refused) return refused;
     }
     const failure = this.deps.failures.take(send.recipientId);
     if (failure?.mode === 'sync') return whatsappGraphError(failure);
@@ -121,6 +131,16 @@ export class GraphApi {
       contacts: [isUserId ? { input: send.to, user_id: send.recipientId } : { input: send.to, wa_id: send.recipientId }],
       messages: [{ id: record.wamid }],
     };
+  }
+
+  /** A media message sent by id must name known media of a type and size its message type takes. */
+  private mediaSendProblem(type: string, body: unknown): string | undefined {
+    const object = (body as Record<string, unknown>)[type];
+    const id = typeof object === 'object' && object !== null ? (object as { id?: unknown }).id : undefined;
+    if (typeof id !== 'string') return undefined;
+    const media = this.deps.media.get(id);
+    if (!media) return `Media id ${id} is unknown or expired.`;
+    return sendProblem(type, media);
   }
 
   private uploadMedia(parsed: ParsedBody): unknown | GraphError {

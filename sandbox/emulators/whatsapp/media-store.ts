@@ -59,10 +59,14 @@ export class MediaStore {
   }
 }
 
-/** Meta's supported upload types and size limits (reference §5). */
+/**
+ * Meta's supported upload types and size limits (reference §5). A JPEG or PNG may be uploaded up to
+ * the document limit, because it can be sent as a document; the 5 MB image limit applies when it is
+ * sent as an image (`sendProblem`).
+ */
 const MEDIA_LIMITS: { pattern: RegExp; maxBytes: number }[] = [
   { pattern: /^audio\/(aac|amr|mpeg|mp4|ogg)$/, maxBytes: 16 * 1024 * 1024 },
-  { pattern: /^image\/(jpeg|png)$/, maxBytes: 5 * 1024 * 1024 },
+  { pattern: /^image\/(jpeg|png)$/, maxBytes: 100 * 1024 * 1024 },
   { pattern: /^image\/webp$/, maxBytes: 500 * 1024 },
   { pattern: /^video\/(mp4|3gpp)$/, maxBytes: 16 * 1024 * 1024 },
   {
@@ -78,5 +82,13 @@ export function uploadProblem(mimeType: string, size: number): string | undefine
   const limit = MEDIA_LIMITS.find((entry) => entry.pattern.test(baseType));
   if (!limit) return `Unsupported media type ${JSON.stringify(mimeType)}.`;
   if (size > limit.maxBytes) return `File size ${size} exceeds the limit of ${limit.maxBytes} bytes for ${baseType}.`;
+  return undefined;
+}
+
+/** Per-message-type limits on uploaded media: `undefined` when Meta would send it, else a reason. */
+export function sendProblem(type: string, media: EmulatedMedia): string | undefined {
+  if (type === 'image' && media.size > 5 * 1024 * 1024) return `Image of ${media.size} bytes exceeds the 5 MB image limit; send it as a document.`;
+  if (type === 'sticker' && media.mimeType !== 'image/webp') return 'Stickers must be image/webp.';
+  if (type === 'image' && !/^image\/(jpeg|png)$/.test(media.mimeType)) return `An image message cannot carry ${media.mimeType}.`;
   return undefined;
 }

@@ -1,0 +1,135 @@
+/**
+ * Files both ways through the real bridge process, against the WhatsApp and Slack emulators: a
+ * customer's photo, document and voice note appear in the thread as files; an agent's image and PDF
+ * reach WhatsApp by uploaded media id, and a file over the limit is explained in the thread.
+ */
+import { expect } from 'chai';
+import { MiB } from '../../bot/media-limits.js';
+import { SlackEmulator, WhatsAppEmulator, type SlackMessage } from '../../sandbox/emulators/index.js';
+import { BridgeProcess } from '../../sandbox/bridge-process.js';
+import * as files from '../helpers/media-files.js';
+
+const APP_SECRET = 'media-app-secret';
+const ACCESS_TOKEN = 'EAAG-media-token';
+const SIGNING_SECRET = 'media-signing-secret';
+const BOT_TOKEN = 'xoxb-media';
+const NUMBER = { phoneNumberId: '1001', displayNumber: '34910000001' };
+const AGENT = { id: 'U0AGENT1', name: 'lucia', displayName: 'Lucía', realName: 'Lucía Pérez' };
+const ANA = { waId: '34611111111', name: 'Ana García' };
+
+const CONFIG_YAML = `
+numbers:
+  - phone_number_id: "${NUMBER.phoneNumberId}"
+    display_name: Ventas
+    channel: C0MEDIA
+    language: en
+`;
+
+async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe('bridge process end to end: files both ways', function () {
+  this.timeout(120_000);
+  let whatsapp: WhatsAppEmulator;
+  let slack: SlackEmulator;
+  let bridge: BridgeProcess;
+
+  before(async () => {
+    whatsapp = new WhatsAppEmulator({ appSecret: APP_SECRET, accessToken: ACCESS_TOKEN, numbers: [NUMBER] });
+    slack = new SlackEmulator({ signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN, users: [AGENT], echoBotMessages: true });
+    const graphUrl = await whatsapp.start();
+    const slackUrl = await slack.start();
+    bridge = await BridgeProcess.create({
+      configYaml: CONFIG_YAML,
+      env: {
+        WHATSAPP_ACCESS_TOKEN: ACCESS_TOKEN,
+        WHATSAPP_APP_SECRET: APP_SECRET,
+        WHATSAPP_VERIFY_TOKEN: 'verify-media',
+        WHATSAPP_API_URL: graphUrl,
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_API_URL: `${slackUrl}/api/`,
+      },
+    });
+    whatsapp.setWebhookUrl(`${bridge.url}/webhooks/whatsapp`);
+    slack.setEventsUrl(`${bridge.url}/slack/events`);
+    await bridge.start();
+  });
+
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') process.stderr.write(`--- bridge log tail ---\n${bridge.log.slice(-5000)}\n`);
+  });
+
+  after(async () => {
+    await bridge.cleanup();
+    await whatsapp.stop();
+    await slack.stop();
+  });
+
+  const root = () => slack.messages('C0MEDIA').find((message) => !message.thread_ts || message.thread_ts === message.ts);
+  const replies = (): SlackMessage[] => {
+    const top = root();
+    return top ? slack.thread('C0MEDIA', top.ts).slice(1) : [];
+  };
+
+  it('puts a customer’s photo, document and voice note into the thread as files', async () => {
+    const jpeg = files.jpeg();
+    const pdf = files.pdf();
+    const voice = files.oggOpus();
+    expect((await whatsapp.sendMedia(NUMBER.phoneNumberId, ANA, { kind: 'image', data: jpeg, mimeType: 'image/jpeg', caption: 'the box arrived broken' })).status).to.equal(200);
+    await until('the photo', () => replies().length === 1);
+    await whatsapp.sendMedia(NUMBER.phoneNumberId, ANA, { kind: 'document', data: pdf, mimeType: 'application/pdf', filename: 'receipt-0042.pdf', caption: 'my receipt' });
+    await until('the document', () => replies().length === 2);
+    // Without the webhook's URL the bridge looks the media id up first.
+    await whatsapp.sendMedia(NUMBER.phoneNumberId, ANA, { kind: 'audio', data: voice, mimeType: 'audio/ogg; codecs=opus', voice: true, includeUrl: false });
+    const posted = await until('three files in the thread', () => (replies().length === 3 ? replies() : undefined));
+
+    expect(posted.map((message) => message.text)).to.deep.equal([
+      '*Ana García*: [image] the box arrived broken',
+      '*Ana García*: [document: receipt-0042.pdf] my receipt',
+      '*Ana García*: [voice note]',
+    ]);
+    expect(posted.map((message) => message.files?.[0]?.name)).to.deep.equal(['image.jpg', 'receipt-0042.pdf', 'voice-note.ogg']);
+    const contents = posted.map((message) => slack.fileContent(message.files![0]!.id));
+    expect(contents[0]?.equals(jpeg)).to.equal(true);
+    expect(contents[1]?.equals(pdf)).to.equal(true);
+    expect(contents[2]?.equals(voice)).to.equal(true);
+  });
+
+  it('sends an agent’s image and PDF to WhatsApp by media id, and explains a file over the limit', async () => {
+    const thread = root()!;
+    const png = files.png(16, 16);
+    const pdf = files.pdf(64 * 1024);
+    await slack.postAsUser({
+      channel: 'C0MEDIA',
+      threadTs: thread.ts,
+      user: AGENT.id,
+      text: 'Sorry about that! Here is the *return label* and the form',
+      files: [
+        { name: 'label.png', data: png },
+        { name: 'return-form.pdf', data: pdf },
+        { name: 'catalogue.pdf', data: files.pdf(16 * MiB + 1) },
+      ],
+    });
+    const sent = await until('two media sends', () => (whatsapp.sent().length >= 2 ? whatsapp.sent() : undefined));
+    expect(sent.map((record) => record.type)).to.deep.equal(['image', 'document']);
+    const image = sent[0]!.body.image as { id: string; caption?: string };
+    const document = sent[1]!.body.document as { id: string; filename?: string; caption?: string };
+    expect(image.caption).to.equal('Sorry about that! Here is the *return label* and the form');
+    expect(document).to.deep.include({ filename: 'return-form.pdf' });
+    expect(document.caption).to.equal(undefined);
+    expect(whatsapp.mediaById(image.id)?.data.equals(png)).to.equal(true);
+    expect(whatsapp.mediaById(document.id)?.data.equals(pdf)).to.equal(true);
+    expect(whatsapp.uploadedMedia()).to.have.length(2);
+
+    const notice = await until('a notice about the big file', () => replies().find((message) => message.text?.includes('catalogue.pdf')));
+    expect(notice.text).to.contain('16,777,217 bytes').and.contain('16,777,216 bytes');
+  });
+});
