@@ -36,7 +36,8 @@ export class AgentRelay {
       conversationId: conversation.id,
       wamids: [],
       chat: message.ref,
-      excerpt: excerpt(text),
+      // A reply of files alone is quoted by their names.
+      excerpt: excerpt(text || (message.files ?? []).map((file) => file.name).join(', ')),
       at: message.timestamp,
     };
     const files = message.files ?? [];

@@ -23,7 +23,7 @@ import type { MediaSpool } from './media-spool.js';
 import { describeMedia, renderPreamble } from './render-inbound.js';
 import { fallbackFileName, mediaProblemText } from './render-media.js';
 import { excerpt } from './text.js';
-import type { Conversation, InboundContent, InboundMessage, ThreadRef } from './types.js';
+import type { ChatMessageRef, Conversation, InboundContent, InboundMessage, ThreadRef } from './types.js';
 import type { NumberConfig } from '../config/types.js';
 import type { InboundMediaProgress, MessageRecord } from '../storage/store.js';
 
@@ -89,27 +89,30 @@ export class InboundMedia {
       return;
     }
 
-    let failure: MediaError | undefined;
-    for (let attempt = 1; attempt <= ATTEMPTS_BEFORE_PLACEHOLDER; attempt++) {
-      try {
-        await this.fetchAndShare(job, undefined);
-        return;
-      } catch (error) {
-        if (!(error instanceof MediaError)) throw error; // the chat tool's failures are retried by the caller
-        failure = error;
-        this.ctx.logger.warn({ wamid: job.message.wamid, attempt, problem: error.problem }, 'customer file not fetched');
-        if (!error.retryable) break;
-        if (attempt < ATTEMPTS_BEFORE_PLACEHOLDER) await pause(PAUSE_BETWEEN_FIRST_ATTEMPTS_MS);
-      }
-    }
-    const problem = (failure as MediaError).problem;
-    const retrying = (failure as MediaError).retryable;
+    const failure = await this.firstAttempts(job);
+    if (!failure) return;
+    const retrying = failure.retryable;
     const language = job.number.language;
-    const reason = mediaProblemText(language, problem);
+    const reason = mediaProblemText(language, failure.problem);
     const notice = say(language, retrying ? 'inbound.media.retrying' : 'inbound.media.failed', { reason });
     const chat = await this.postOnce(job, `${this.describe(job)}\n${notice}`);
     await this.record(job, { chat, media: { state: retrying ? 'pending' : 'failed' } });
     if (retrying) this.startRetries(job);
+  }
+
+  /** A couple of quick tries inside the lane; resolves with the last problem, or undefined once the file is in. */
+  private async firstAttempts(job: InboundFileJob): Promise<MediaError | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.fetchAndShare(job, undefined);
+        return undefined;
+      } catch (error) {
+        if (!(error instanceof MediaError)) throw error; // the chat tool's failures are retried by the caller
+        this.ctx.logger.warn({ wamid: job.message.wamid, attempt, problem: error.problem }, 'customer file not fetched');
+        if (!error.retryable || attempt >= ATTEMPTS_BEFORE_PLACEHOLDER) return error;
+        await pause(PAUSE_BETWEEN_FIRST_ATTEMPTS_MS);
+      }
+    }
   }
 
   /**
@@ -233,7 +236,7 @@ export class InboundMedia {
   }
 
   /** Posts `text` under the customer's name, unless a recovered webhook finds it already posted. */
-  private async postOnce(job: InboundFileJob, text: string) {
+  private async postOnce(job: InboundFileJob, text: string): Promise<ChatMessageRef> {
     const key = `in:${job.message.wamid}`;
     const found = job.recovered ? await job.adapter.findPosted(job.thread.channel, job.thread, key) : undefined;
     return found ?? job.adapter.post(job.thread, { text, sender: job.sender, quote: job.quote, key });

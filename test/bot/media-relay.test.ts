@@ -190,6 +190,13 @@ describe('Bridge core: files', function () {
       expect(adapter.posts[0]!.post.text).to.contain('1000 bytes');
     });
 
+    it('describes the file, caption included, in a chat tool that cannot show files', async () => {
+      adapter.capabilities = { ...adapter.capabilities, maxFileBytes: 0 };
+      await customerSends('image', { data: files.jpeg(), mimeType: 'image/jpeg', caption: 'mira' });
+      expect(adapter.staged).to.have.length(0);
+      expect(adapter.posts[0]!.post.text).to.equal('[imagen] mira\n⚠️ Esta herramienta de chat no puede mostrar archivos, así que solo te llega la descripción.');
+    });
+
     it('posts a placeholder for a file WhatsApp no longer has, without retrying', async () => {
       const webhook = mediaWebhook('image', { data: files.jpeg(), mimeType: 'image/jpeg', caption: 'foto' });
       whatsapp.media.delete(webhook.mediaId);

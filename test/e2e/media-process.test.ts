@@ -42,7 +42,13 @@ describe('bridge process end to end: files both ways', function () {
   let bridge: BridgeProcess;
 
   before(async () => {
-    whatsapp = new WhatsAppEmulator({ appSecret: APP_SECRET, accessToken: ACCESS_TOKEN, numbers: [NUMBER] });
+    whatsapp = new WhatsAppEmulator({
+      appSecret: APP_SECRET,
+      accessToken: ACCESS_TOKEN,
+      numbers: [NUMBER],
+      // Like Meta, keep redelivering for a while, so a webhook sent while the bridge is down arrives after restart.
+      webhookRetryDelaysMs: [100, 250, 500, 1000, 1500, 2000, 3000, 4000],
+    });
     slack = new SlackEmulator({ signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN, users: [AGENT], echoBotMessages: true });
     const graphUrl = await whatsapp.start();
     const slackUrl = await slack.start();
@@ -56,6 +62,7 @@ describe('bridge process end to end: files both ways', function () {
         SLACK_BOT_TOKEN: BOT_TOKEN,
         SLACK_SIGNING_SECRET: SIGNING_SECRET,
         SLACK_API_URL: `${slackUrl}/api/`,
+        IN_DOUBT_GRACE_SECONDS: '3',
       },
     });
     whatsapp.setWebhookUrl(`${bridge.url}/webhooks/whatsapp`);
@@ -131,5 +138,60 @@ describe('bridge process end to end: files both ways', function () {
 
     const notice = await until('a notice about the big file', () => replies().find((message) => message.text?.includes('catalogue.pdf')));
     expect(notice.text).to.contain('16,777,217 bytes').and.contain('16,777,216 bytes');
+  });
+
+  it('shows every acknowledged file exactly once, both ways, when killed with SIGKILL midway', async () => {
+    const thread = root()!;
+    const customerFiles = new Map<string, Buffer>(); // wamid → bytes, for webhooks that got a 200
+    const agentFiles: Buffer[] = []; // files of agent messages whose event got a 2xx
+    const sends: Promise<void>[] = [];
+    for (let index = 0; index < 8; index++) {
+      const image = files.png(index + 2, 1); // a different size each: identifiable by its bytes
+      sends.push(
+        whatsapp.sendMedia(NUMBER.phoneNumberId, { waId: `3462000000${index}`, name: `Cliente ${index}` }, { kind: 'image', data: image, mimeType: 'image/png' }).then((result) => {
+          if (result.status === 200) customerFiles.set(result.wamid, image);
+        }),
+      );
+      const document = files.pdf(2000 + index * 97);
+      sends.push(
+        (async () => {
+          let result = await slack.postAsUser({ channel: 'C0MEDIA', threadTs: thread.ts, user: AGENT.id, text: '', files: [{ name: `doc-${index}.pdf`, data: document }] });
+          for (let retry = 1; retry <= 30 && (result.status < 200 || result.status >= 300); retry++) {
+            await new Promise((resolve) => setTimeout(resolve, 300));
+            result = { ...result, status: (await slack.redeliver(result.eventId, Math.min(retry, 3))).status };
+          }
+          if (result.status >= 200 && result.status < 300) agentFiles.push(document);
+        })(),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      if (index === 2 || index === 5) {
+        await bridge.kill();
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        await bridge.start();
+      }
+    }
+    await Promise.all(sends);
+    await whatsapp.whenIdle();
+
+    const inSlack = (): Buffer[] =>
+      slack
+        .messages('C0MEDIA')
+        .filter((message) => message.bot_id && message.files?.length)
+        .map((message) => slack.fileContent(message.files![0]!.id)!)
+        .filter(Boolean);
+    const sentToWhatsApp = (): Buffer[] =>
+      whatsapp
+        .sent()
+        .filter((record) => record.type === 'document')
+        .map((record) => whatsapp.mediaById((record.body.document as { id: string }).id)!.data);
+    const count = (all: Buffer[], wanted: Buffer) => all.filter((data) => data.equals(wanted)).length;
+
+    await until('every acknowledged customer file in Slack', () => [...customerFiles.values()].every((image) => count(inSlack(), image) >= 1), 30_000);
+    await until('every acknowledged agent file on WhatsApp', () => agentFiles.every((document) => count(sentToWhatsApp(), document) >= 1), 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // anything late would show up now
+    for (const image of customerFiles.values()) expect(count(inSlack(), image), 'customer file shown once').to.equal(1);
+    for (const document of agentFiles) expect(count(sentToWhatsApp(), document), 'agent file sent once').to.equal(1);
+    expect(customerFiles.size, 'customer files acknowledged').to.be.greaterThan(4);
+    expect(agentFiles.length, 'agent files acknowledged').to.be.greaterThan(4);
   });
 });
