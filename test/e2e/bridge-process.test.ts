@@ -4,13 +4,10 @@
  * kill -9 at random moments without losing or duplicating anything.
  */
 import { expect } from 'chai';
-import { SlackEmulator, WhatsAppEmulator } from '../../sandbox/emulators/index.js';
-import { BridgeProcess } from '../../sandbox/bridge-process.js';
+import type { SlackEmulator, WhatsAppEmulator } from '../../sandbox/emulators/index.js';
+import type { BridgeProcess } from '../../sandbox/bridge-process.js';
+import { E2E_SECRETS, startE2eStack, until, type E2eStack } from '../helpers/e2e-stack.js';
 
-const APP_SECRET = 'e2e-app-secret';
-const ACCESS_TOKEN = 'EAAG-e2e-token';
-const SIGNING_SECRET = 'e2e-signing-secret';
-const BOT_TOKEN = 'xoxb-e2e';
 const SALES = { phoneNumberId: '1001', displayNumber: '34910000001' };
 const SUPPORT = { phoneNumberId: '1002', displayNumber: '34910000002' };
 const AGENT = { id: 'U0AGENT1', name: 'lucia', displayName: 'Lucía', realName: 'Lucía Pérez' };
@@ -29,60 +26,25 @@ numbers:
     language: en
 `;
 
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describe('bridge process end to end (emulated WhatsApp and Slack)', function () {
   this.timeout(120_000);
+  let stack: E2eStack;
   let whatsapp: WhatsAppEmulator;
   let slack: SlackEmulator;
   let bridge: BridgeProcess;
 
   beforeEach(async () => {
-    whatsapp = new WhatsAppEmulator({
-      appSecret: APP_SECRET,
-      accessToken: ACCESS_TOKEN,
-      numbers: [SALES, SUPPORT],
-      // Like Meta, keep redelivering for a while, so a webhook sent while the bridge is down arrives after restart.
-      webhookRetryDelaysMs: [100, 250, 500, 1000, 1500, 2000, 3000, 4000],
-    });
-    slack = new SlackEmulator({ signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN, users: [AGENT], echoBotMessages: true });
-    const graphUrl = await whatsapp.start();
-    const slackUrl = await slack.start();
-    bridge = await BridgeProcess.create({
-      configYaml: CONFIG_YAML,
-      env: {
-        WHATSAPP_ACCESS_TOKEN: ACCESS_TOKEN,
-        WHATSAPP_APP_SECRET: APP_SECRET,
-        WHATSAPP_VERIFY_TOKEN: 'verify-e2e',
-        WHATSAPP_API_URL: graphUrl,
-        SLACK_BOT_TOKEN: BOT_TOKEN,
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        SLACK_API_URL: `${slackUrl}/api/`,
-        IN_DOUBT_GRACE_SECONDS: '3',
-      },
-    });
-    whatsapp.setWebhookUrl(`${bridge.url}/webhooks/whatsapp`);
-    slack.setEventsUrl(`${bridge.url}/slack/events`);
-    await bridge.start();
+    stack = await startE2eStack({ numbers: [SALES, SUPPORT], configYaml: CONFIG_YAML, users: [AGENT] });
+    ({ whatsapp, slack, bridge } = stack);
   });
 
   afterEach(async function () {
     if (this.currentTest?.state === 'failed') process.stderr.write(`--- bridge log tail ---\n${bridge.log.slice(-5000)}\n`);
-    await bridge.cleanup();
-    await whatsapp.stop();
-    await slack.stop();
+    await stack.stop();
   });
 
   it('answers the verification handshake and health check', async () => {
-    const challenge = await fetch(`${bridge.url}/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=verify-e2e&hub.challenge=12345`);
+    const challenge = await fetch(`${bridge.url}/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=${E2E_SECRETS.verifyToken}&hub.challenge=12345`);
     expect(challenge.status).to.equal(200);
     expect(await challenge.text()).to.equal('12345');
     const wrong = await fetch(`${bridge.url}/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1`);

@@ -5,14 +5,11 @@
  */
 import { expect } from 'chai';
 import { MiB } from '../../bot/media-limits.js';
-import { SlackEmulator, WhatsAppEmulator, type SlackMessage } from '../../sandbox/emulators/index.js';
-import { BridgeProcess } from '../../sandbox/bridge-process.js';
+import type { SlackEmulator, SlackMessage, WhatsAppEmulator } from '../../sandbox/emulators/index.js';
+import type { BridgeProcess } from '../../sandbox/bridge-process.js';
+import { startE2eStack, until, type E2eStack } from '../helpers/e2e-stack.js';
 import * as files from '../helpers/media-files.js';
 
-const APP_SECRET = 'media-app-secret';
-const ACCESS_TOKEN = 'EAAG-media-token';
-const SIGNING_SECRET = 'media-signing-secret';
-const BOT_TOKEN = 'xoxb-media';
 const NUMBER = { phoneNumberId: '1001', displayNumber: '34910000001' };
 const AGENT = { id: 'U0AGENT1', name: 'lucia', displayName: 'Lucía', realName: 'Lucía Pérez' };
 const ANA = { waId: '34611111111', name: 'Ana García' };
@@ -25,49 +22,16 @@ numbers:
     language: en
 `;
 
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 describe('bridge process end to end: files both ways', function () {
   this.timeout(120_000);
+  let stack: E2eStack;
   let whatsapp: WhatsAppEmulator;
   let slack: SlackEmulator;
   let bridge: BridgeProcess;
 
   before(async () => {
-    whatsapp = new WhatsAppEmulator({
-      appSecret: APP_SECRET,
-      accessToken: ACCESS_TOKEN,
-      numbers: [NUMBER],
-      // Like Meta, keep redelivering for a while, so a webhook sent while the bridge is down arrives after restart.
-      webhookRetryDelaysMs: [100, 250, 500, 1000, 1500, 2000, 3000, 4000],
-    });
-    slack = new SlackEmulator({ signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN, users: [AGENT], echoBotMessages: true });
-    const graphUrl = await whatsapp.start();
-    const slackUrl = await slack.start();
-    bridge = await BridgeProcess.create({
-      configYaml: CONFIG_YAML,
-      env: {
-        WHATSAPP_ACCESS_TOKEN: ACCESS_TOKEN,
-        WHATSAPP_APP_SECRET: APP_SECRET,
-        WHATSAPP_VERIFY_TOKEN: 'verify-media',
-        WHATSAPP_API_URL: graphUrl,
-        SLACK_BOT_TOKEN: BOT_TOKEN,
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        SLACK_API_URL: `${slackUrl}/api/`,
-        IN_DOUBT_GRACE_SECONDS: '3',
-      },
-    });
-    whatsapp.setWebhookUrl(`${bridge.url}/webhooks/whatsapp`);
-    slack.setEventsUrl(`${bridge.url}/slack/events`);
-    await bridge.start();
+    stack = await startE2eStack({ numbers: [NUMBER], configYaml: CONFIG_YAML, users: [AGENT] });
+    ({ whatsapp, slack, bridge } = stack);
   });
 
   afterEach(function () {
@@ -75,9 +39,7 @@ describe('bridge process end to end: files both ways', function () {
   });
 
   after(async () => {
-    await bridge.cleanup();
-    await whatsapp.stop();
-    await slack.stop();
+    await stack.stop();
   });
 
   const root = () => slack.messages('C0MEDIA').find((message) => !message.thread_ts || message.thread_ts === message.ts);
