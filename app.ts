@@ -12,6 +12,8 @@ import type { Logger } from './bot/logger.js';
 import type { RetryPolicy } from './bot/outbound-sender.js';
 import { GraphClient, parseWebhook, whatsappWebhookRoutes } from './adapters/whatsapp/index.js';
 import { SlackAdapter } from './adapters/slack/index.js';
+import { TeamsAdapter } from './adapters/teams/index.js';
+import { CliqAdapter, defaultStagingDir } from './adapters/cliq/index.js';
 import type { Config } from './config/types.js';
 import { createStore } from './storage/index.js';
 import type { Store } from './storage/store.js';
@@ -26,6 +28,12 @@ export interface Puente {
 function createAdapters(config: Config, logger: Logger): Map<string, ChatAdapter> {
   const adapters = new Map<string, ChatAdapter>();
   if (config.slack) adapters.set('slack', new SlackAdapter({ config: config.slack, logger: logger.child({ adapter: 'slack' }) }));
+  if (config.teams) adapters.set('teams', new TeamsAdapter({ config: config.teams, numbers: config.numbers, logger: logger.child({ adapter: 'teams' }) }));
+  if (config.cliq) {
+    // Threads may also open in the triage channel; an id that is not a Cliq channel is skipped when looked up.
+    const channels = [...config.numbers.filter((number) => number.adapter === 'cliq').map((number) => number.channel), ...(config.triageChannel ? [config.triageChannel] : [])];
+    adapters.set('cliq', new CliqAdapter({ config: config.cliq, logger: logger.child({ adapter: 'cliq' }), stagingDir: defaultStagingDir(config.dataDir), channels }));
+  }
   return adapters;
 }
 

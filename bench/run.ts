@@ -23,7 +23,7 @@
  *
  * Other knobs: BENCH_CONCURRENCY (keep-alive connections for the ack figure, default 48),
  * BENCH_SLACK_ECHO=0 (do not echo the bridge's posts back as events; Slack does echo them),
- * BENCH_HTTP_CLIENT=node (node:http instead of undici), BENCH_QUIET_WAIT_S (how long each phase waits
+ * BENCH_INBOUND_RATE (webhooks/s of figure 2, default 200), BENCH_HTTP_CLIENT=node (node:http instead of undici), BENCH_QUIET_WAIT_S (how long each phase waits
  * for other processes to go quiet, default 60), BENCH_RETRY_BUSY=N (measure a figure again, up to N
  * times, when other processes were busy meanwhile), BENCH_BRIDGE_NODE_OPTIONS (extra node flags for the
  * bridge, e.g. --max-old-space-size=128, for experiments). Put TMPDIR on a tmpfs to take the disk's
@@ -85,6 +85,8 @@ const S = QUICK
       rss: { conversations: 10_000, concurrency: 32 },
     };
 if (process.env.BENCH_CONCURRENCY) S.ack.concurrency = Number(process.env.BENCH_CONCURRENCY);
+// For experiments: the webhook rate of figure 2 (the target is defined at 200/s).
+if (process.env.BENCH_INBOUND_RATE) S.latency.rate = Number(process.env.BENCH_INBOUND_RATE);
 
 /** Figures measured while other processes were busy are measured again, at most this many times. */
 const RETRY_BUSY = Math.max(0, Number(process.env.BENCH_RETRY_BUSY ?? 0) || 0);

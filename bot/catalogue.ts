@@ -180,6 +180,13 @@ const en = {
   'action.template.submit': 'Send',
   'action.menu': 'Actions for this conversation:',
 
+  // Delivery status markers, for chat tools that cannot react to an agent's message (Teams)
+  'status.sent': '☑️ Sent to WhatsApp',
+  'status.delivered': '✅ Delivered on WhatsApp',
+  'status.read': '👀 Read on WhatsApp',
+  'status.played': '🎧 Played on WhatsApp',
+  'status.failed': '❌ Not delivered on WhatsApp',
+
   'alert.quality': '📶 WhatsApp quality update for *{line}*: {event}. {detail}',
   'alert.account': '⚠️ WhatsApp account update for {scope}: {event}. {detail}',
   'alert.account.all': 'the business account {account}',
@@ -356,6 +363,12 @@ const es: Record<MessageId, string> = {
   'action.template.label': 'Plantilla, idioma y valores',
   'action.template.submit': 'Enviar',
   'action.menu': 'Acciones para esta conversación:',
+
+  'status.sent': '☑️ Enviado a WhatsApp',
+  'status.delivered': '✅ Entregado en WhatsApp',
+  'status.read': '👀 Leído en WhatsApp',
+  'status.played': '🎧 Reproducido en WhatsApp',
+  'status.failed': '❌ No entregado en WhatsApp',
 
   'alert.quality': '📶 Cambio de calidad de WhatsApp para *{line}*: {event}. {detail}',
   'alert.account': '⚠️ Aviso de la cuenta de WhatsApp para {scope}: {event}. {detail}',

@@ -72,6 +72,8 @@ export interface PostSender {
   iconUrl?: string;
   /** Emoji shortcode-free icon hint (adapters map it to their own), used when there is no icon URL. */
   iconEmoji?: string;
+  /** A second line under the name (the customer's number), for tools that show a name header in the post (Teams cards). */
+  subtitle?: string;
 }
 
 export interface ChatPost {

@@ -81,7 +81,8 @@ export class CustomerRelay {
   private customerSender(conversation: Conversation): PostSender {
     const { customer } = conversation;
     const name = customer.name ?? (customer.waId ? `+${customer.waId}` : customer.username ?? 'WhatsApp');
-    return { name, iconUrl: this.ctx.config.customerIconUrl, iconEmoji: '👤' };
+    const subtitle = customer.name && customer.waId ? `+${customer.waId}` : undefined;
+    return { name, iconUrl: this.ctx.config.customerIconUrl, iconEmoji: '👤', ...(subtitle ? { subtitle } : {}) };
   }
 
   private async relayCustomerReaction(

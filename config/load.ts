@@ -12,7 +12,9 @@ import { parse as parseYaml } from 'yaml';
 import { isLanguage, LANGUAGES, type Language } from '../bot/catalogue.js';
 import { DEFAULT_OPT_IN_KEYWORDS, DEFAULT_OPT_OUT_KEYWORDS } from '../bot/policy/keywords.js';
 import type { SenderMode } from '../bot/types.js';
-import type { Config, NumberConfig } from './types.js';
+import type { CliqConfig, Config, NumberConfig, TeamsConfig } from './types.js';
+import { CLIQ_DATA_CENTRES, cliqHosts, isCliqDataCentre } from '../adapters/cliq/hosts.js';
+import { CLIQ_DEFAULT_MAX_FILE_BYTES } from '../adapters/cliq/unconfirmed.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -145,6 +147,7 @@ function parseNumbers(entries: unknown, defaults: NumberDefaults, problems: stri
         displayNumber: text('display_number'),
         adapter,
         channel: channel ?? '',
+        ...optional('team', text('team')),
         senderMode: parseSenderMode(text('sender_mode'), `${where}.sender_mode`, defaults.senderMode, problems),
         sendRate: parsePositiveNumber(text('send_rate'), `${where}.send_rate`, defaults.sendRate, problems),
         language: parseLanguage(text('language'), `${where}.language`, defaults.language, problems),
@@ -215,8 +218,20 @@ export function loadConfig(env: Env = process.env): Config {
         apiUrl: parseUrl(get('SLACK_API_URL') ?? 'https://slack.com/api/', 'SLACK_API_URL', problems),
       }
     : undefined;
+  const usesCliq = numbers.some((number) => number.adapter === 'cliq');
+  const cliq = usesCliq ? loadCliqConfig(get, require, problems) : undefined;
+  const usesTeams = numbers.some((number) => number.adapter === 'teams');
+  const teams = usesTeams ? loadTeamsConfig(get, require, problems) : undefined;
+  for (const number of numbers.filter((candidate) => candidate.adapter === 'teams')) {
+    if (number.channel && !/^19:.+@thread\.[a-z0-9]+$/i.test(number.channel)) {
+      problems.push(`numbers (${number.phoneNumberId}).channel: "${number.channel}" is not a Teams channel id (19:…@thread.tacv2, from the channel's link)`);
+    }
+  }
+  const knownAdapters = ['slack', 'cliq', 'teams'];
   for (const number of numbers) {
-    if (number.adapter !== 'slack') problems.push(`numbers (${number.phoneNumberId}).adapter: unknown adapter "${number.adapter}" (available: slack)`);
+    if (!knownAdapters.includes(number.adapter)) {
+      problems.push(`numbers (${number.phoneNumberId}).adapter: unknown adapter "${number.adapter}" (available: ${knownAdapters.join(', ')})`);
+    }
   }
 
   const internalNotePrefix = get('INTERNAL_NOTE_PREFIX') ?? '//';
@@ -229,6 +244,8 @@ export function loadConfig(env: Env = process.env): Config {
 
   const supervisors = parseList(get('SUPERVISORS'));
   for (const id of supervisors) {
+    if (usesCliq && /^\d{3,}$/.test(id)) continue; // a Cliq user id (zuid)
+    if (usesTeams && TEAMS_USER_ID.test(id)) continue; // a Teams user's Azure AD (Entra) object id
     if (!/^[UW][A-Z0-9]{2,}$/.test(id)) problems.push(`SUPERVISORS: "${id}" is not a Slack user id (U… or W…, from the user's profile → Copy member ID)`);
   }
   const blockedReplyHours = parsePositiveNumber(get('BLOCKED_REPLY_INTERVAL_HOURS'), 'BLOCKED_REPLY_INTERVAL_HOURS', 24, problems);
@@ -242,6 +259,8 @@ export function loadConfig(env: Env = process.env): Config {
     configFile,
     whatsapp,
     slack,
+    ...optional('cliq', cliq),
+    ...optional('teams', teams),
     numbers,
     internalNotePrefix,
     agentSignature: agentSignature ?? '',
@@ -257,5 +276,51 @@ export function loadConfig(env: Env = process.env): Config {
     optOutKeywords: parseList(get('OPT_OUT_KEYWORDS') ?? DEFAULT_OPT_OUT_KEYWORDS.join(',')),
     optInKeywords: parseList(get('OPT_IN_KEYWORDS') ?? DEFAULT_OPT_IN_KEYWORDS.join(',')),
     messageRetentionMs: messageRetentionDays === undefined ? undefined : messageRetentionDays * 24 * 60 * 60 * 1000,
+  };
+}
+
+/** Zoho Cliq keys (README "Zoho Cliq"); read only when a number uses `adapter: cliq`. */
+function loadCliqConfig(get: (name: string) => string | undefined, require: (name: string) => string, problems: string[]): CliqConfig {
+  const dataCentre = get('CLIQ_DATA_CENTRE') ?? 'com';
+  if (!isCliqDataCentre(dataCentre)) problems.push(`CLIQ_DATA_CENTRE: must be one of ${CLIQ_DATA_CENTRES.join(', ')}, got "${dataCentre}" (or set CLIQ_API_URL and CLIQ_ACCOUNTS_URL)`);
+  const hosts = cliqHosts(isCliqDataCentre(dataCentre) ? dataCentre : 'com');
+  const webhookSecret = require('CLIQ_WEBHOOK_SECRET');
+  if (webhookSecret !== '' && webhookSecret.length < 16) problems.push('CLIQ_WEBHOOK_SECRET: must be at least 16 characters (a long random string)');
+  const maxFileMb = get('CLIQ_MAX_FILE_MB');
+  return {
+    clientId: require('CLIQ_CLIENT_ID'),
+    clientSecret: require('CLIQ_CLIENT_SECRET'),
+    refreshToken: require('CLIQ_REFRESH_TOKEN'),
+    dataCentre,
+    apiUrl: parseUrl(get('CLIQ_API_URL') ?? hosts.apiUrl, 'CLIQ_API_URL', problems),
+    accountsUrl: parseUrl(get('CLIQ_ACCOUNTS_URL') ?? hosts.accountsUrl, 'CLIQ_ACCOUNTS_URL', problems),
+    botUniqueName: require('CLIQ_BOT_UNIQUE_NAME'),
+    webhookSecret,
+    maxFileBytes:
+      maxFileMb === undefined ? CLIQ_DEFAULT_MAX_FILE_BYTES : Math.floor(parsePositiveNumber(maxFileMb, 'CLIQ_MAX_FILE_MB', 100, problems) * 1024 * 1024),
+    ignoreUserIds: parseList(get('CLIQ_IGNORE_USER_IDS')),
+  };
+}
+
+/** An Azure AD (Entra) object id, as Teams gives it in `from.aadObjectId`. */
+const TEAMS_USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Microsoft Teams keys (README "Microsoft Teams"); read only when a number uses `adapter: teams`. */
+function loadTeamsConfig(get: (name: string) => string | undefined, require: (name: string) => string, problems: string[]): TeamsConfig {
+  const appPassword = get('TEAMS_APP_PASSWORD');
+  const certPemFile = get('TEAMS_CERT_PEM_FILE');
+  const certKeyFile = get('TEAMS_CERT_KEY_FILE');
+  if (!appPassword && !(certPemFile && certKeyFile)) {
+    problems.push('TEAMS_APP_PASSWORD: required (or TEAMS_CERT_PEM_FILE and TEAMS_CERT_KEY_FILE for a certificate)');
+  }
+  const authority = get('TEAMS_AUTHORITY');
+  return {
+    appId: require('TEAMS_APP_ID'),
+    tenantId: require('TEAMS_TENANT_ID'),
+    ...optional('appPassword', appPassword),
+    ...optional('certPemFile', certPemFile),
+    ...optional('certKeyFile', certKeyFile),
+    serviceUrl: parseUrl(get('TEAMS_SERVICE_URL') ?? 'https://smba.trafficmanager.net/teams/', 'TEAMS_SERVICE_URL', problems),
+    ...optional('authority', authority === undefined ? undefined : parseUrl(authority, 'TEAMS_AUTHORITY', problems)),
   };
 }

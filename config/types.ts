@@ -11,8 +11,10 @@ export interface NumberConfig {
   displayNumber?: string;
   /** Which chat adapter opens the threads: `slack` (later `teams`, `cliq`). */
   adapter: string;
-  /** The channel (Slack channel id) where this number's threads open. */
+  /** The channel (Slack channel id; Teams channel id `19:…@thread.tacv2`) where this number's threads open. */
   channel: string;
+  /** Teams only: the id of the team the channel belongs to (`19:…@thread.tacv2`), from `team:`. */
+  team?: string;
   senderMode: SenderMode;
   /** Messages per second this number may send (WhatsApp default 80). */
   sendRate: number;
@@ -36,6 +38,43 @@ export interface SlackConfig {
   apiUrl: string;
 }
 
+/** Zoho Cliq (adapters/cliq/): OAuth refresh-token client, bot, and the shared secret of its handlers. */
+export interface CliqConfig {
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
+  /** Zoho data centre the org lives in (`com`, `eu`, `in`, `com.au`, `jp`, `com.cn`). */
+  dataCentre: string;
+  /** Cliq API origin (default from the data centre: `https://cliq.zoho.<dc>`). */
+  apiUrl: string;
+  /** Zoho Accounts origin (default from the data centre: `https://accounts.zoho.<dc>`). */
+  accountsUrl: string;
+  /** The bot Puente posts as (`?bot_unique_name=`); it must be a participant of every bridged channel. */
+  botUniqueName: string;
+  /** Shared secret the Cliq handlers send in `X-Puente-Token` to `POST /webhooks/cliq`. */
+  webhookSecret: string;
+  /** Largest file the organisation accepts (admin-set, at most 1 GB). */
+  maxFileBytes: number;
+  /** Cliq user ids whose messages are never relayed (the OAuth service user). */
+  ignoreUserIds: string[];
+}
+
+/** Microsoft Teams (adapters/teams), set when a number uses `adapter: teams`. */
+export interface TeamsConfig {
+  /** The Azure Bot's Microsoft App (client) id: the audience of inbound JWTs and the bot's identity. */
+  appId: string;
+  /** Client secret; or `certPemFile` + `certKeyFile`. */
+  appPassword?: string;
+  certPemFile?: string;
+  certKeyFile?: string;
+  /** The Entra tenant of the (single-tenant) bot registration. */
+  tenantId: string;
+  /** Bot Connector service URL used for proactive sends (tests point it at a local fake). */
+  serviceUrl: string;
+  /** Entra authority override (sovereign clouds; tests point the JWKS lookup at a local fake). */
+  authority?: string;
+}
+
 export interface Config {
   port: number;
   dataDir: string;
@@ -43,6 +82,8 @@ export interface Config {
   configFile?: string;
   whatsapp: WhatsAppConfig;
   slack?: SlackConfig;
+  teams?: TeamsConfig;
+  cliq?: CliqConfig;
   numbers: NumberConfig[];
   /** Messages in a thread starting with this stay internal (default `//`). */
   internalNotePrefix: string;

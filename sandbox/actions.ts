@@ -6,7 +6,8 @@
  * send. Inputs come from the page's JSON and are checked here.
  */
 import type { CustomerIdentity } from './emulators/index.js';
-import { DEMO_AGENTS, DEMO_LINES, type DemoLine } from './demo-workspace.js';
+import { DEMO_AGENTS, DEMO_BUSINESS_ACCOUNT_ID, DEMO_LINES, DEMO_SUPERVISOR_CHANNEL, type DemoLine } from './demo-workspace.js';
+import { samplePdf, samplePhoto, sampleSticker, sampleVideo, sampleVoiceNote } from './sample-media.js';
 import { FAILURE_PRESETS, type SandboxWorld } from './world.js';
 
 /** A request the sandbox refuses (answered 400 with this message). */
@@ -16,8 +17,34 @@ type Input = Record<string, unknown>;
 
 const HOUR_MS = 3600 * 1000;
 
-/** A 2×2 PNG, so "send a photo" has real image bytes to store and announce. */
-const SAMPLE_PHOTO = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==', 'base64');
+/** The largest file the page may upload (WhatsApp's own per-file limit is 16 MB; the bridge checks it). */
+export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+/** At most this many files in one agent message (Slack's limit is 10 per message). */
+const MAX_AGENT_FILES = 10;
+
+/** The message shortcut the bridge declares in its manifest ("Puente actions"). */
+export const THREAD_ACTIONS_SHORTCUT = 'puente_thread_actions';
+
+type MediaKind = 'image' | 'video' | 'audio' | 'document' | 'sticker';
+
+/** How WhatsApp would send a file of this MIME type: WebP as a sticker, images, video, audio, anything else as a document. */
+export function mediaKindFor(mimeType: string): MediaKind {
+  const type = mimeType.toLowerCase().split(';')[0]!.trim();
+  if (type === 'image/webp') return 'sticker';
+  if (type.startsWith('image/')) return 'image';
+  if (type.startsWith('video/')) return 'video';
+  if (type.startsWith('audio/')) return 'audio';
+  return 'document';
+}
+
+/** The phone's sample attachments: real bytes of each kind. */
+const SAMPLES: Record<string, { kind: MediaKind; data: () => Buffer; mimeType: string; filename?: string; caption?: string; voice?: boolean }> = {
+  photo: { kind: 'image', data: samplePhoto, mimeType: 'image/png', caption: 'Foto del paquete' },
+  document: { kind: 'document', data: () => samplePdf(), mimeType: 'application/pdf', filename: 'factura-0042.pdf', caption: 'La factura' },
+  voice: { kind: 'audio', data: sampleVoiceNote, mimeType: 'audio/ogg; codecs=opus', voice: true },
+  sticker: { kind: 'sticker', data: sampleSticker, mimeType: 'image/webp' },
+  video: { kind: 'video', data: sampleVideo, mimeType: 'video/mp4', caption: 'Así llegó la caja' },
+};
 
 const WINDOW_SCENARIO: Record<DemoLine['language'], { name: string; text: string }> = {
   es: { name: 'Marta Ruiz', text: '¿Os queda la chaqueta azul en talla M?' },
@@ -62,23 +89,53 @@ export class SandboxActions {
     const customer = this.customer(input);
     const kind = requiredString(input, 'kind');
     const { whatsapp } = this.world;
-    switch (kind) {
-      case 'photo':
-        return this.showing(whatsapp.sendMedia(line.phoneNumberId, customer, { kind: 'image', data: SAMPLE_PHOTO, mimeType: 'image/png', caption: optionalString(input, 'caption') ?? 'Foto del paquete' }));
-      case 'document':
-        return this.showing(
-          whatsapp.sendMedia(line.phoneNumberId, customer, { kind: 'document', data: Buffer.from('%PDF-1.4\n% sandbox invoice\n'), mimeType: 'application/pdf', filename: 'factura-0042.pdf' }),
-        );
-      case 'location':
-        return this.showing(
-          whatsapp.sendMessage(line.phoneNumberId, customer, {
-            type: 'location',
-            location: { latitude: 40.4168, longitude: -3.7038, name: 'Puerta del Sol', address: 'Plaza de la Puerta del Sol, Madrid' },
-          }),
-        );
-      default:
-        throw new ActionError(`unknown attachment kind ${JSON.stringify(kind)}: photo, document or location`);
+    if (kind === 'location') {
+      return this.showing(
+        whatsapp.sendMessage(line.phoneNumberId, customer, {
+          type: 'location',
+          location: { latitude: 40.4168, longitude: -3.7038, name: 'Puerta del Sol', address: 'Plaza de la Puerta del Sol, Madrid' },
+        }),
+      );
     }
+    const sample = SAMPLES[kind];
+    if (!sample) throw new ActionError(`unknown attachment kind ${JSON.stringify(kind)}: ${[...Object.keys(SAMPLES), 'location'].join(', ')}`);
+    const caption = optionalString(input, 'caption') ?? sample.caption;
+    return this.showing(
+      whatsapp.sendMedia(line.phoneNumberId, customer, {
+        kind: sample.kind,
+        data: sample.data(),
+        mimeType: sample.mimeType,
+        ...(caption && sample.kind !== 'audio' && sample.kind !== 'sticker' ? { caption } : {}),
+        ...(sample.filename ? { filename: sample.filename } : {}),
+        ...(sample.voice ? { voice: true } : {}),
+      }),
+    );
+  }
+
+  /**
+   * The customer sends a file of their own (the page's file picker): `data` is base64. The kind
+   * follows the MIME type as WhatsApp's own app decides it; a recorded OGG is a voice note.
+   */
+  async customerFile(input: Input): Promise<{ wamid: string; status: number }> {
+    const line = this.line(input);
+    const customer = this.customer(input);
+    const name = sanitizeName(requiredString(input, 'name'));
+    const mimeType = optionalString(input, 'mimeType') ?? 'application/octet-stream';
+    const data = base64Bytes(input, 'data');
+    const kind = mediaKindFor(mimeType);
+    const caption = optionalString(input, 'caption');
+    const voice = kind === 'audio' && (input.voice === true || /^audio\/ogg/i.test(mimeType));
+    return this.showing(
+      this.world.whatsapp.sendMedia(line.phoneNumberId, customer, {
+        kind,
+        data,
+        mimeType,
+        ...(caption && kind !== 'audio' && kind !== 'sticker' ? { caption } : {}),
+        ...(kind === 'document' ? { filename: name } : {}),
+        ...(kind === 'audio' ? { voice } : {}),
+        ...(kind === 'sticker' ? { animated: input.animated === true } : {}),
+      }),
+    );
   }
 
   /** A customer the sandbox makes up, with a number from the range reserved for fiction (+1 555 01xx). */
@@ -108,8 +165,13 @@ export class SandboxActions {
   async agentMessage(input: Input): Promise<{ ts?: string; status: number }> {
     const channel = this.channel(input);
     const user = this.agent(input);
-    const text = requiredString(input, 'text');
+    const files = agentFiles(input);
+    const text = files.length > 0 ? (optionalString(input, 'text') ?? '') : requiredString(input, 'text');
     const threadTs = optionalString(input, 'threadTs');
+    if (files.length > 0) {
+      const result = await this.world.slack.postAsUser({ channel, user, text, files, ...(threadTs ? { threadTs } : {}) });
+      return { ts: result.ts, status: result.status };
+    }
     const command = /^\/([\w-]+)\s*([\s\S]*)$/.exec(text.trim());
     if (command) return this.slashCommand(channel, user, `/${command[1]}`, command[2] ?? '', threadTs);
     const result = await this.world.slack.postAsUser({ channel, user, text, ...(threadTs ? { threadTs } : {}) });
@@ -132,6 +194,35 @@ export class SandboxActions {
     return { status: result.status };
   }
 
+  /** A button on a message (a thread header's, or an ephemeral menu's): Slack's `block_actions`. */
+  async agentButton(input: Input): Promise<{ status: number }> {
+    const status = await this.world.slack.pressButton({ channel: this.channel(input), ts: requiredString(input, 'ts'), user: this.agent(input), actionId: requiredString(input, 'actionId') });
+    return { status };
+  }
+
+  /** The "Puente actions" message shortcut on a message: Slack's `message_action`. */
+  async agentShortcut(input: Input): Promise<{ status: number }> {
+    const status = await this.world.slack.messageShortcut({ channel: this.channel(input), ts: requiredString(input, 'ts'), user: this.agent(input), callbackId: THREAD_ACTIONS_SHORTCUT });
+    return { status };
+  }
+
+  /** Submits a modal the bridge opened: `values` is block_id → action_id → text. Slack's `view_submission`. */
+  async viewSubmit(input: Input): Promise<{ status: number }> {
+    const values = input.values;
+    if (typeof values !== 'object' || values === null || Array.isArray(values)) throw new ActionError('values is required: {block_id: {action_id: text}}');
+    const clean: Record<string, Record<string, string>> = {};
+    for (const [blockId, actions] of Object.entries(values as Record<string, unknown>)) {
+      if (typeof actions !== 'object' || actions === null) throw new ActionError(`values.${blockId} must be an object`);
+      clean[blockId] = Object.fromEntries(Object.entries(actions as Record<string, unknown>).map(([actionId, value]) => [actionId, String(value ?? '')]));
+    }
+    const status = await this.world.slack.submitView({ viewId: requiredString(input, 'viewId'), user: this.agent(input), values: clean });
+    return { status };
+  }
+
+  viewClose(input: Input): void {
+    this.world.slack.closeView(requiredString(input, 'viewId'));
+  }
+
   // ── WhatsApp's side ────────────────────────────────────────────────────────────────────────
 
   armFailure(input: Input): void {
@@ -143,6 +234,22 @@ export class SandboxActions {
 
   disarmFailures(): void {
     this.world.disarmFailures();
+  }
+
+  /** Meta flags the number's quality (`phone_number_quality_update`, matched by display number): the bridge alerts #supervisors. */
+  async qualityAlert(input: Input): Promise<{ status: number }> {
+    const line = this.line(input);
+    const delivery = await this.world.whatsapp.postWebhook({
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: DEMO_BUSINESS_ACCOUNT_ID,
+          time: Math.floor(Date.now() / 1000),
+          changes: [{ field: 'phone_number_quality_update', value: { display_phone_number: line.displayNumber, event: 'FLAGGED', current_limit: 'TIER_1K' } }],
+        },
+      ],
+    });
+    return { status: delivery.attempts.at(-1)?.status ?? 0 };
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────────────
@@ -184,7 +291,7 @@ export class SandboxActions {
 
   private channel(input: Input): string {
     const channel = requiredString(input, 'channel');
-    if (!DEMO_LINES.some((line) => line.channel.id === channel)) throw new ActionError(`unknown channel ${channel}`);
+    if (channel !== DEMO_SUPERVISOR_CHANNEL.id && !DEMO_LINES.some((line) => line.channel.id === channel)) throw new ActionError(`unknown channel ${channel}`);
     return channel;
   }
 
@@ -193,6 +300,35 @@ export class SandboxActions {
     if (!DEMO_AGENTS.some((agent) => agent.id === user)) throw new ActionError(`unknown agent ${user}`);
     return user;
   }
+}
+
+/** No paths, no control characters: the name is shown and sent on. */
+function sanitizeName(name: string): string {
+  const base = name.split(/[\\/]/).at(-1) ?? '';
+  // eslint-disable-next-line no-control-regex
+  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 200);
+  return clean || 'file';
+}
+
+function base64Bytes(input: Input, name: string): Buffer {
+  const value = requiredString(input, name);
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value)) throw new ActionError(`${name} must be base64`);
+  const data = Buffer.from(value, 'base64');
+  if (data.length === 0) throw new ActionError(`${name} is empty`);
+  if (data.length > MAX_UPLOAD_BYTES) throw new ActionError(`${name} is over ${MAX_UPLOAD_BYTES / 1024 / 1024} MB`);
+  return data;
+}
+
+function agentFiles(input: Input): { name: string; data: Buffer; mimetype?: string }[] {
+  if (input.files === undefined) return [];
+  if (!Array.isArray(input.files)) throw new ActionError('files must be a list of {name, data (base64), mimeType?}');
+  if (input.files.length > MAX_AGENT_FILES) throw new ActionError(`at most ${MAX_AGENT_FILES} files per message`);
+  return input.files.map((file: unknown, index) => {
+    if (typeof file !== 'object' || file === null) throw new ActionError(`files[${index}] must be an object`);
+    const entry = file as Input;
+    const mimetype = optionalString(entry, 'mimeType');
+    return { name: sanitizeName(requiredString(entry, 'name')), data: base64Bytes(entry, 'data'), ...(mimetype ? { mimetype } : {}) };
+  });
 }
 
 function requiredString(input: Input, name: string): string {

@@ -4,7 +4,7 @@
  * share. Everything here is what a real deployment would put in its configuration; the bridge gets
  * it through the public variables and YAML file only.
  */
-import type { CustomerIdentity, EmulatedBusinessNumber, EmulatedSlackChannel, EmulatedSlackUser } from './emulators/index.js';
+import type { CustomerIdentity, EmulatedBusinessNumber, EmulatedSlackChannel, EmulatedSlackUser, EmulatedTemplate } from './emulators/index.js';
 
 /** Secrets only the local emulators and the local bridge know. */
 export const SANDBOX_SECRETS = {
@@ -38,6 +38,45 @@ export const DEMO_AGENTS: readonly EmulatedSlackUser[] = [
 
 /** Lucía may run the supervisors' commands (`/block`, …); Tom is an agent, so the refusal can be seen too. */
 export const DEMO_SUPERVISORS: readonly string[] = ['U0LUCIA'];
+
+/** Where the bridge posts number-health alerts (quality and account webhooks). */
+export const DEMO_SUPERVISOR_CHANNEL: EmulatedSlackChannel = { id: 'C0SUPERVISORS', name: 'supervisors' };
+
+/** The WhatsApp Business Account both numbers belong to: the bridge lists its templates. */
+export const DEMO_BUSINESS_ACCOUNT_ID = '102290129340398';
+
+/** Approved templates, as `GET /{waba-id}/message_templates` lists them. */
+export const DEMO_TEMPLATES: readonly EmulatedTemplate[] = [
+  {
+    name: 'pedido_enviado',
+    language: 'es',
+    status: 'APPROVED',
+    category: 'UTILITY',
+    parameter_format: 'POSITIONAL',
+    components: [
+      { type: 'BODY', text: '¡Hola! Tu pedido {{1}} ya está en camino. Te avisaremos cuando llegue.', example: { body_text: [['8841']] } },
+      { type: 'FOOTER', text: 'Acme · Ventas' },
+    ],
+  },
+  {
+    name: 'order_update',
+    language: 'en',
+    status: 'APPROVED',
+    category: 'UTILITY',
+    parameter_format: 'POSITIONAL',
+    components: [
+      { type: 'BODY', text: 'Hi {{1}}, your order {{2}} has shipped and should arrive by {{3}}.', example: { body_text: [['Oliver', '8841', 'Friday']] } },
+    ],
+  },
+  {
+    name: 'seguimiento',
+    language: 'es',
+    status: 'APPROVED',
+    category: 'MARKETING',
+    parameter_format: 'POSITIONAL',
+    components: [{ type: 'BODY', text: 'Hola {{1}}, ¿pudiste resolver tu consulta? Respóndenos aquí si necesitas algo más.', example: { body_text: [['Ana']] } }],
+  },
+];
 
 export const DEMO_CUSTOMERS: readonly CustomerIdentity[] = [
   { waId: '34611111111', name: 'Ana García' },
@@ -75,6 +114,8 @@ export function bridgeEnv(urls: { graphUrl: string; slackApiUrl: string }, logLe
     SLACK_SIGNING_SECRET: SANDBOX_SECRETS.slackSigningSecret,
     SLACK_API_URL: urls.slackApiUrl,
     SUPERVISORS: DEMO_SUPERVISORS.join(','),
+    WHATSAPP_BUSINESS_ACCOUNT_ID: DEMO_BUSINESS_ACCOUNT_ID,
+    SUPERVISOR_CHANNEL_ID: DEMO_SUPERVISOR_CHANNEL.id,
     LOG_LEVEL: logLevel,
   };
 }

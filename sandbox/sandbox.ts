@@ -11,7 +11,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { BridgeProcess } from './bridge-process.js';
-import { bridgeConfigYaml, bridgeEnv, DEMO_AGENTS, DEMO_LINES, emulatedNumbers, SANDBOX_SECRETS } from './demo-workspace.js';
+import { bridgeConfigYaml, bridgeEnv, DEMO_AGENTS, DEMO_LINES, DEMO_SUPERVISOR_CHANNEL, emulatedNumbers, SANDBOX_SECRETS } from './demo-workspace.js';
 import { SlackEmulator, WhatsAppEmulator } from './emulators/index.js';
 import { SandboxActions } from './actions.js';
 import { EventStream } from './live/event-stream.js';
@@ -56,7 +56,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     signingSecret: SANDBOX_SECRETS.slackSigningSecret,
     botToken: SANDBOX_SECRETS.slackBotToken,
     users: [...DEMO_AGENTS],
-    channels: DEMO_LINES.map((line) => line.channel),
+    channels: [...DEMO_LINES.map((line) => line.channel), DEMO_SUPERVISOR_CHANNEL],
     // Real Slack echoes the app's own posts as events; the bridge must ignore them, so show it that.
     echoBotMessages: true,
   });

@@ -5,7 +5,7 @@
  * of truth for what the bridge did.
  */
 import type { CustomerIdentity, EphemeralRecord, InjectedFailure, SlackEmulator, WhatsAppEmulator } from './emulators/index.js';
-import { DEMO_AGENTS, DEMO_CUSTOMERS, DEMO_LINES, DEMO_SUPERVISORS } from './demo-workspace.js';
+import { DEMO_AGENTS, DEMO_BUSINESS_ACCOUNT_ID, DEMO_CUSTOMERS, DEMO_LINES, DEMO_SUPERVISOR_CHANNEL, DEMO_SUPERVISORS, DEMO_TEMPLATES } from './demo-workspace.js';
 import { ActivityLog, type ActivityEntry } from './live/activity-log.js';
 import { buildChannelView, type ChannelView } from './live/channel-view.js';
 import { buildPhoneChats, StatusBoard, type PhoneChat } from './live/phone-view.js';
@@ -49,6 +49,21 @@ export interface SandboxSnapshot {
   failurePresets: readonly FailurePreset[];
   /** Failures armed for the next sends, oldest first. */
   armedFailures: FailurePreset[];
+  /** Modals the bridge opened (`views.open`) and nobody submitted or closed yet. */
+  openViews: ModalView[];
+}
+
+/** A modal as the page draws it: its title, its text inputs, its submit label. */
+export interface ModalView {
+  id: string;
+  /** The Slack user it is open for (undefined: whoever looks). */
+  user?: string;
+  title: string;
+  submit: string;
+  close: string;
+  inputs: { blockId: string; actionId: string; label: string; placeholder?: string; initial?: string; multiline?: boolean }[];
+  /** Section texts (mrkdwn), shown above the inputs. */
+  texts: string[];
 }
 
 export class SandboxWorld {
@@ -66,6 +81,8 @@ export class SandboxWorld {
   ) {
     this.activity = new ActivityLog((entry) => onChange(entry));
     this.activity.follow(whatsapp, slack);
+    // The templates `/template list|show|send` work with (synced by the bridge from GET /{waba-id}/message_templates).
+    whatsapp.setTemplates(DEMO_TEMPLATES.map((template) => structuredClone(template)), DEMO_BUSINESS_ACCOUNT_ID);
     whatsapp.on('status', ({ wamid, status }) => {
       // The phone's ticks follow what WhatsApp knows, whether or not the bridge took the webhook.
       this.statuses.record(wamid, status);
@@ -74,7 +91,7 @@ export class SandboxWorld {
     whatsapp.on('request', (request) => {
       if (this.armedFailures.length > 0 && isMessageSend(request.method, request.path, request.body)) this.armedFailures.shift();
     });
-    for (const event of ['message', 'update', 'delete', 'reaction', 'ephemeral', 'commandResponse'] as const) slack.on(event, () => onChange());
+    for (const event of ['message', 'update', 'delete', 'reaction', 'ephemeral', 'commandResponse', 'interaction'] as const) slack.on(event, () => onChange());
     whatsapp.on('message', () => onChange());
   }
 
@@ -91,19 +108,27 @@ export class SandboxWorld {
       })),
       agents: users.map((user) => ({ id: user.id, name: user.displayName, realName: user.realName, supervisor: DEMO_SUPERVISORS.includes(user.id) })),
       customers: this.customers,
-      chats: buildPhoneChats(this.whatsapp.inbound(), this.whatsapp.sent(), this.statuses),
-      channels: DEMO_LINES.map((line) =>
+      chats: buildPhoneChats(this.whatsapp.inbound(), this.whatsapp.sent(), this.statuses, (id) => {
+        const media = this.whatsapp.mediaById(id);
+        return media && { mimeType: media.mimeType, size: media.size, ...(media.filename ? { filename: media.filename } : {}) };
+      }),
+      channels: [...DEMO_LINES.map((line) => line.channel), DEMO_SUPERVISOR_CHANNEL].map((channel) =>
         buildChannelView({
-          channel: line.channel,
-          messages: this.slack.messages(line.channel.id),
+          channel,
+          messages: this.slack.messages(channel.id),
           ephemerals: this.slack.ephemerals(),
           commandResponses: this.slack.commandResponses(),
+          interactionResponses: this.slack.interactionResponses(),
           users,
           slackbotNotices: this.slackbotNotices,
         }),
       ),
       failurePresets: FAILURE_PRESETS,
       armedFailures: [...this.armedFailures],
+      openViews: this.slack
+        .views()
+        .filter((record) => record.state === 'open')
+        .map((record) => modalView(record.id, record.user, record.view)),
     };
   }
 
@@ -141,6 +166,46 @@ export class SandboxWorld {
     this.armedFailures.length = 0;
     this.onChange();
   }
+}
+
+type Json = Record<string, unknown>;
+
+function plainText(value: unknown, fallback: string): string {
+  const text = (value as { text?: unknown } | undefined)?.text;
+  return typeof text === 'string' ? text : fallback;
+}
+
+/** The parts of a Block Kit modal the page can draw: section texts and plain-text inputs. */
+export function modalView(id: string, user: string | undefined, view: Json): ModalView {
+  const inputs: ModalView['inputs'] = [];
+  const texts: string[] = [];
+  for (const block of (Array.isArray(view.blocks) ? view.blocks : []) as Json[]) {
+    if (block.type === 'section' || block.type === 'context') {
+      const text = plainText(block.text, '');
+      if (text) texts.push(text);
+    }
+    if (block.type !== 'input') continue;
+    const element = (block.element ?? {}) as Json;
+    if (element.type !== 'plain_text_input' || typeof element.action_id !== 'string') continue;
+    const placeholder = plainText(element.placeholder, '');
+    inputs.push({
+      blockId: typeof block.block_id === 'string' ? block.block_id : 'input',
+      actionId: element.action_id,
+      label: plainText(block.label, element.action_id),
+      ...(placeholder ? { placeholder } : {}),
+      ...(typeof element.initial_value === 'string' ? { initial: element.initial_value } : {}),
+      ...(element.multiline === true ? { multiline: true } : {}),
+    });
+  }
+  return {
+    id,
+    ...(user ? { user } : {}),
+    title: plainText(view.title, 'Puente'),
+    submit: plainText(view.submit, 'Submit'),
+    close: plainText(view.close, 'Cancel'),
+    inputs,
+    texts,
+  };
 }
 
 /** A send (text, reaction, template…) takes an injected failure; a mark-as-read does not. */

@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { BoundedLog } from './shared/bounded-log.js';
 import { LoopbackServer, type EmulatorRequest, type EmulatorResponse } from './shared/loopback-server.js';
 import { EventsApi } from './slack/events-api.js';
+import { INTERACTION_RESPONSE_PREFIX, Interactivity, type InteractionResponseRecord, type ViewRecord } from './slack/interactivity.js';
 import { FileStore, mimeTypeFor } from './slack/file-store.js';
 import { fileObject, richTextBlocks } from './slack/message-factory.js';
 import { RESPONSE_URL_PREFIX, SlashCommands } from './slack/slash-commands.js';
@@ -39,6 +40,7 @@ import type {
 } from './slack/types.js';
 
 export type * from './slack/types.js';
+export type { InteractionResponseRecord, ViewRecord } from './slack/interactivity.js';
 
 export interface AgentFile {
   name: string;
@@ -63,6 +65,7 @@ export class SlackEmulator extends EventEmitter<SlackEmulatorEvents> {
   private readonly commandLog: BoundedLog<SlashCommandRecord>;
   private readonly commandResponseLog: BoundedLog<CommandResponseRecord>;
   private readonly slashCommands: SlashCommands;
+  private readonly interactivity: Interactivity;
   /** Echo deliveries scheduled after an API answer, so `whenIdle()` can wait for them. */
   private readonly pending = new Set<Promise<unknown>>();
 
@@ -110,6 +113,7 @@ export class SlackEmulator extends EventEmitter<SlackEmulatorEvents> {
         this.ephemeralLog.push(record);
         this.emit('ephemeral', record);
       },
+      openView: (triggerId, view) => this.interactivity.openView(triggerId, view),
       // The typed emitter cannot see through the generic `K` here; the call is type-checked at each call site instead.
       emit: (event, ...args) => (this as unknown as EventEmitter).emit(event, ...args),
     };
@@ -132,6 +136,12 @@ export class SlackEmulator extends EventEmitter<SlackEmulatorEvents> {
       responseLog: this.commandResponseLog,
       onCommand: (record) => this.emit('command', record),
       onResponse: (record) => this.emit('commandResponse', record),
+    });
+    this.interactivity = new Interactivity({
+      context,
+      post: (body, contentType) => this.events.postRaw(body, { contentType }),
+      onChange: () => this.emit('interaction'),
+      onDelivered: (record) => this.emit('interactionDelivery', record),
     });
     this.server = new LoopbackServer((request) => this.route(request), 1024 * 1024 * 1024);
   }
@@ -237,6 +247,22 @@ export class SlackEmulator extends EventEmitter<SlackEmulatorEvents> {
     return this.files.get(fileId)?.data;
   }
 
+  /** Answers the app posted to interactions' `response_url`s (e.g. a shortcut's menu), oldest first. */
+  interactionResponses(): InteractionResponseRecord[] {
+    return this.interactivity.responses();
+  }
+
+  /** Modals the app opened with `views.open`, oldest first, with their state. */
+  views(): ViewRecord[] {
+    return this.interactivity.views();
+  }
+
+  /** The Slack file object of a stored file (name, mimetype, size), if it was completed. */
+  fileInfo(fileId: string): SlackFileObject | undefined {
+    const object = this.files.get(fileId)?.object;
+    return object && structuredClone(object);
+  }
+
   /** Forgets messages, files, records, stored events and injections (channels and users stay). */
   clear(): void {
     this.workspace.clear();
@@ -244,6 +270,7 @@ export class SlackEmulator extends EventEmitter<SlackEmulatorEvents> {
     for (const log of [this.requestLog, this.ephemeralLog, this.deliveryLog, this.commandLog, this.commandResponseLog]) log.clear();
     this.events.clear();
     this.slashCommands.clear();
+    this.interactivity.clear();
     this.webApi.clearInjections();
   }
 
@@ -351,6 +378,29 @@ export class SlackEmulator extends EventEmitter<SlackEmulatorEvents> {
     return this.slashCommands.invoke(input);
   }
 
+  /**
+   * A human presses a button (`actionId`) on a message, or on an ephemeral answer to an earlier
+   * interaction; the app gets Slack's signed `block_actions` payload. Resolves with its HTTP status.
+   */
+  pressButton(input: { channel: string; ts: string; user: string; actionId: string }): Promise<number> {
+    return this.interactivity.pressButton(input);
+  }
+
+  /** A human runs the message shortcut `callbackId` on a message; the app gets `message_action`. */
+  messageShortcut(input: { channel: string; ts: string; user: string; callbackId: string }): Promise<number> {
+    return this.interactivity.messageShortcut(input);
+  }
+
+  /** A human submits an open modal (`values`: block_id → action_id → text); the app gets `view_submission`. */
+  submitView(input: { viewId: string; user: string; values: Record<string, Record<string, string>> }): Promise<number> {
+    return this.interactivity.submitView(input);
+  }
+
+  /** A human closes a modal without submitting it. */
+  closeView(viewId: string): void {
+    this.interactivity.closeView(viewId);
+  }
+
   /** Re-sends a stored event as Slack retry `retryNum` (`X-Slack-Retry-Num`, `X-Slack-Retry-Reason`). */
   redeliver(eventId: string, retryNum: number, reason = 'http_timeout'): Promise<EventDeliveryRecord> {
     return this.events.redeliver(eventId, retryNum, reason);
@@ -387,6 +437,9 @@ export class SlackEmulator extends EventEmitter<SlackEmulatorEvents> {
     const path = request.url.pathname;
     if (request.method === 'POST' && path.startsWith(RESPONSE_URL_PREFIX)) {
       return this.slashCommands.handleResponse(path.slice(RESPONSE_URL_PREFIX.length), request);
+    }
+    if (request.method === 'POST' && path.startsWith(INTERACTION_RESPONSE_PREFIX)) {
+      return this.interactivity.handleResponse(path.slice(INTERACTION_RESPONSE_PREFIX.length), request);
     }
     return this.webApi.handle(request);
   }

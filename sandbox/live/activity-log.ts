@@ -38,6 +38,9 @@ export class ActivityLog {
     whatsapp.on('request', (request) => this.graphRequest(request));
     slack.on('event', (delivery) => this.slackEvent(delivery));
     slack.on('command', (command) => this.slashCommand(command));
+    slack.on('interactionDelivery', ({ type, status }) =>
+      this.add({ service: 'slack', direction: 'in', text: `signed interactivity payload (${type}) → ${answer(status)}`, ok: status === 200 }),
+    );
     slack.on('request', (call) => this.webApiCall(call));
   }
 

@@ -5,7 +5,7 @@
  * records in, view out. Emoji names become Unicode here so the page needs no emoji table.
  */
 import { slackNameToUnicode } from '../../adapters/slack/emoji.js';
-import type { CommandResponseRecord, EmulatedSlackUser, EphemeralRecord, SlackMessage } from '../emulators/index.js';
+import type { CommandResponseRecord, EmulatedSlackUser, EphemeralRecord, InteractionResponseRecord, SlackFileObject, SlackMessage } from '../emulators/index.js';
 
 export interface ReactionView {
   name: string;
@@ -27,6 +27,24 @@ export interface ChannelItem {
   edited?: boolean;
   /** Ephemeral: only this user sees it. */
   onlyVisibleTo?: string;
+  /** Files shared with the message (`url`: the sandbox serves the bytes). */
+  files?: FileView[];
+  /** Buttons of the message's Block Kit `actions` blocks (a thread header's, an ephemeral menu's). */
+  buttons?: ButtonView[];
+}
+
+export interface FileView {
+  id: string;
+  name: string;
+  mimetype: string;
+  size: number;
+  url: string;
+}
+
+export interface ButtonView {
+  actionId: string;
+  label: string;
+  style?: string;
 }
 
 export interface ThreadView {
@@ -52,6 +70,8 @@ export interface ChannelSources {
   ephemerals: EphemeralRecord[];
   commandResponses: CommandResponseRecord[];
   users: readonly EmulatedSlackUser[];
+  /** Answers to interactions (a shortcut's menu), shown to the user who ran it. */
+  interactionResponses?: InteractionResponseRecord[];
   /** What Slack itself answers an agent (e.g. "/block is not supported in threads"); the sandbox plays that part. */
   slackbotNotices: EphemeralRecord[];
 }
@@ -84,6 +104,21 @@ export function buildChannelView(sources: ChannelSources): ChannelView {
   for (const { notice, from } of notices.filter(({ notice }) => notice.channel === channel.id)) {
     const item: ChannelItem = { ts: notice.messageTs, author: from, text: withEmoji(notice.text), at: Date.parse(notice.at), reactions: [], onlyVisibleTo: nameOf(notice.user) };
     const thread = notice.threadTs === undefined ? undefined : threads.get(notice.threadTs);
+    if (thread) thread.replies.push(item);
+    else loose.push(item);
+  }
+  for (const response of (sources.interactionResponses ?? []).filter((r) => r.channel === channel.id)) {
+    const buttons = buttonsOf(response.blocks);
+    const item: ChannelItem = {
+      ts: response.ts,
+      author: { kind: 'app', name: APP_NAME },
+      text: withEmoji(response.text),
+      at: Date.parse(response.at),
+      reactions: [],
+      ...(response.responseType === 'ephemeral' ? { onlyVisibleTo: nameOf(response.user) } : {}),
+      ...(buttons.length > 0 ? { buttons } : {}),
+    };
+    const thread = response.threadTs === undefined ? undefined : threads.get(response.threadTs);
     if (thread) thread.replies.push(item);
     else loose.push(item);
   }
@@ -136,7 +171,31 @@ function toItem(message: SlackMessage, nameOf: (id: string) => string): ChannelI
       users: reaction.users.map((user) => (user.startsWith('U0PUENTE') ? APP_NAME : nameOf(user))),
     })),
     ...(message.edited ? { edited: true } : {}),
+    ...filesOf(message),
+    ...(buttonsOf(message.blocks).length > 0 ? { buttons: buttonsOf(message.blocks) } : {}),
   };
+}
+
+function filesOf(message: SlackMessage): { files?: FileView[] } {
+  const files = (message.files ?? []) as SlackFileObject[];
+  if (files.length === 0) return {};
+  return {
+    files: files.map((file) => ({ id: file.id, name: file.name, mimetype: file.mimetype, size: file.size, url: `/media/slack/${encodeURIComponent(file.id)}` })),
+  };
+}
+
+/** Buttons in Block Kit `actions` blocks, in order. */
+export function buttonsOf(blocks: unknown[] | undefined): ButtonView[] {
+  const buttons: ButtonView[] = [];
+  for (const block of (blocks ?? []) as { type?: string; elements?: Record<string, unknown>[] }[]) {
+    if (block.type !== 'actions') continue;
+    for (const element of block.elements ?? []) {
+      if (element.type !== 'button' || typeof element.action_id !== 'string') continue;
+      const label = (element.text as { text?: unknown } | undefined)?.text;
+      buttons.push({ actionId: element.action_id, label: typeof label === 'string' ? withEmoji(label) : element.action_id, ...(typeof element.style === 'string' ? { style: element.style } : {}) });
+    }
+  }
+  return buttons;
 }
 
 function authorOf(message: SlackMessage, nameOf: (id: string) => string): ChannelItem['author'] {

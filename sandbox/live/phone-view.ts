@@ -21,7 +21,24 @@ export interface PhoneMessage {
   error?: string;
   reactions: { customer?: string; business?: string };
   quoted?: { id: string; text: string };
+  /** The file of a media message, served by the sandbox at `url`. */
+  media?: PhoneMedia;
 }
+
+export interface PhoneMedia {
+  kind: 'image' | 'video' | 'audio' | 'document' | 'sticker';
+  /** `/media/whatsapp/<id>` (or the link the business sent), empty when the file is unknown. */
+  url: string;
+  mimeType: string;
+  filename?: string;
+  size?: number;
+  voice?: boolean;
+}
+
+/** What the WhatsApp emulator knows about a media id (the customer's uploads and the bridge's). */
+export type MediaLookup = (id: string) => { mimeType: string; filename?: string; size: number } | undefined;
+
+const MEDIA_KINDS = new Set(['image', 'video', 'audio', 'document', 'sticker']);
 
 export interface PhoneChat {
   numberId: string;
@@ -50,7 +67,7 @@ export function chatKey(numberId: string, waId: string): string {
   return `${numberId}:${waId}`;
 }
 
-export function buildPhoneChats(inbound: InboundRecord[], sent: SentMessageRecord[], statuses: StatusBoard): PhoneChat[] {
+export function buildPhoneChats(inbound: InboundRecord[], sent: SentMessageRecord[], statuses: StatusBoard, lookup: MediaLookup = () => undefined): PhoneChat[] {
   const chats = new Map<string, PhoneChat>();
   const byId = new Map<string, PhoneMessage>();
   const chatFor = (numberId: string, waId: string): PhoneChat => {
@@ -83,6 +100,7 @@ export function buildPhoneChats(inbound: InboundRecord[], sent: SentMessageRecor
       at: Number(message.timestamp) * 1000 || Date.parse(record.at),
       reactions: {},
       ...quoteOf(message),
+      ...mediaOf(String(message.type), message, lookup),
     };
     chatFor(record.numberId, record.from.waId).messages.push(view);
     byId.set(view.id, view);
@@ -105,6 +123,7 @@ export function buildPhoneChats(inbound: InboundRecord[], sent: SentMessageRecor
       ...(record.asyncFailure ? { error: `WhatsApp error ${record.asyncFailure.code}` } : {}),
       reactions: {},
       ...quoteOf(body),
+      ...mediaOf(record.type, body, lookup),
     };
     chatFor(record.numberId, record.recipientId).messages.push(view);
     byId.set(view.id, view);
@@ -114,8 +133,28 @@ export function buildPhoneChats(inbound: InboundRecord[], sent: SentMessageRecor
     const context = message.context as Json | undefined;
     const id = typeof context?.id === 'string' ? context.id : typeof context?.message_id === 'string' ? context.message_id : undefined;
     if (!id) return {};
-    return { quoted: { id, text: byId.get(id)?.text ?? '…' } };
+    const target = byId.get(id);
+    return { quoted: { id, text: target ? target.text || target.label || '' : '…' } };
   }
+}
+
+function mediaOf(type: string, message: Json, lookup: MediaLookup): { media?: PhoneMedia } {
+  if (!MEDIA_KINDS.has(type)) return {};
+  const part = (message[type] ?? {}) as Json;
+  const id = typeof part.id === 'string' ? part.id : undefined;
+  const known = id ? lookup(id) : undefined;
+  const link = typeof part.link === 'string' && /^https?:\/\//.test(part.link) ? part.link : undefined;
+  const filename = stringOr(part.filename, '') || known?.filename;
+  return {
+    media: {
+      kind: type as PhoneMedia['kind'],
+      url: known && id ? `/media/whatsapp/${encodeURIComponent(id)}` : (link ?? ''),
+      mimeType: stringOr(part.mime_type, '') || known?.mimeType || '',
+      ...(filename ? { filename } : {}),
+      ...(known ? { size: known.size } : {}),
+      ...(part.voice === true ? { voice: true } : {}),
+    },
+  };
 }
 
 function describeInbound(message: Json): { text: string; label?: string } {
@@ -131,7 +170,7 @@ function describeInbound(message: Json): { text: string; label?: string } {
     case 'audio':
     case 'document':
     case 'sticker':
-      return { text: stringOr(part.caption, stringOr(part.filename, '')), label: `📎 ${type}` };
+      return { text: stringOr(part.caption, ''), label: mediaLabel(type, part) };
     default:
       return { text: '', label: type };
   }
@@ -147,8 +186,13 @@ function describeSent(type: string, body: Json): { text: string; label?: string 
     case 'interactive':
       return { text: stringOr((part.body as Json | undefined)?.text, ''), label: 'interactive' };
     default:
-      return { text: stringOr(part.caption, stringOr(part.filename, '')), label: `📎 ${type}` };
+      return MEDIA_KINDS.has(type) ? { text: stringOr(part.caption, ''), label: mediaLabel(type, part) } : { text: '', label: type };
   }
+}
+
+function mediaLabel(type: string, part: Json): string {
+  if (type === 'audio' && part.voice === true) return '🎤 voice note';
+  return { image: '📷 photo', video: '🎥 video', audio: '🎵 audio', document: '📄 document', sticker: '💟 sticker' }[type] ?? `📎 ${type}`;
 }
 
 function stringOr(value: unknown, fallback: string): string {

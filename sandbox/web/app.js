@@ -39,9 +39,10 @@ async function attempt(action) {
   }
 }
 
-function toast(text) {
+function toast(text, kind = 'error') {
   const element = $('toast');
   element.textContent = text;
+  element.dataset.kind = kind;
   element.hidden = false;
   clearTimeout(toast.timer);
   toast.timer = setTimeout(() => (element.hidden = true), 5000);
@@ -110,6 +111,7 @@ function render() {
   renderPhone();
   renderWhatsAppPanel();
   renderSlack();
+  renderModal();
 }
 
 /** When the selected customer's thread first appears, open it: that is the moment worth seeing. */
@@ -147,9 +149,7 @@ function renderPhone() {
   $('wa-title').textContent = current.name;
   $('wa-subtitle').textContent = `${formatPhone(current.displayNumber)} · business account`;
   const chat = chatOf(current.numberId, customer().waId);
-  keepScrolledToBottom($('wa-chat'), () => {
-    $('wa-chat').innerHTML = renderChat(chat, { line: current, customer: customer(), reactingTo: ui.reactingTo });
-  });
+  showHtml($('wa-chat'), renderChat(chat, { line: current, customer: customer(), reactingTo: ui.reactingTo }));
   const quoted = ui.quotedWamid && chat?.messages.find((message) => message.id === ui.quotedWamid);
   $('wa-quote').hidden = !quoted;
   if (quoted) $('wa-quote-text').textContent = quoted.text || quoted.label || '';
@@ -175,6 +175,7 @@ function renderSlack() {
     agentName: agent().name,
     agents: snapshot.agents,
     openThreadTs: ui.openThreadTs,
+    alertsChannel: !currentLine,
     nameOf: (id) => snapshot.agents.find((known) => known.id === id)?.name ?? id,
   };
   $('channel-list').innerHTML = snapshot.channels
@@ -184,19 +185,15 @@ function renderSlack() {
     })
     .join('');
   $('channel-name').textContent = `# ${current.name}`;
-  $('channel-topic').textContent = currentLine ? topicOf(currentLine) : '';
-  $('channel-input').placeholder = `Message #${current.name} — try /block`;
-  keepScrolledToBottom($('channel-messages'), () => {
-    $('channel-messages').innerHTML = renderChannel(current, view);
-  });
+  $('channel-topic').textContent = currentLine ? topicOf(currentLine) : 'Supervisors: alerts about the WhatsApp numbers (quality, account). SUPERVISOR_CHANNEL_ID points the bridge here.';
+  $('channel-input').placeholder = `Message #${current.name} — try /template list or /blocklist`;
+  showHtml($('channel-messages'), renderChannel(current, view));
 
   const thread = openThread();
   $('thread-panel').hidden = !thread;
   if (thread) {
     $('thread-channel').textContent = `# ${current.name}`;
-    keepScrolledToBottom($('thread-messages'), () => {
-      $('thread-messages').innerHTML = renderThread(thread, view);
-    });
+    showHtml($('thread-messages'), renderThread(thread, view));
     const who = snapshot.customers.find((known) => known.waId === thread.customerWaId)?.name ?? 'the customer';
     $('thread-hint').textContent =
       currentLine?.senderMode === 'agent'
@@ -205,18 +202,66 @@ function renderSlack() {
   }
 }
 
+/** A modal the bridge opened for the agent the visitor is; drawn once per modal, so typing is not lost on redraws. */
+function renderModal() {
+  const modal = snapshot.openViews.find((view) => !view.user || view.user === agent().id);
+  const backdrop = $('modal');
+  const form = $('modal-form');
+  if (!modal) {
+    backdrop.hidden = true;
+    form.dataset.viewId = '';
+    return;
+  }
+  backdrop.hidden = false;
+  if (form.dataset.viewId === modal.id) return;
+  form.dataset.viewId = modal.id;
+  const inputs = modal.inputs.map((input, index) => {
+    const attributes = `name="input-${index}" placeholder="${escapeHtml(input.placeholder ?? '')}" ${index === 0 ? 'autofocus' : ''}`;
+    const field = input.multiline
+      ? `<textarea ${attributes} rows="3">${escapeHtml(input.initial ?? '')}</textarea>`
+      : `<input ${attributes} autocomplete="off" value="${escapeHtml(input.initial ?? '')}">`;
+    return `<label>${escapeHtml(input.label)}${field}</label>`;
+  });
+  form.innerHTML = `<div class="modal-title"><span>${escapeHtml(modal.title)}</span><button type="button" class="icon-button" data-modal-close title="Close">✕</button></div>
+    <div class="modal-body">${modal.texts.map((text) => `<div>${escapeHtml(text)}</div>`).join('')}${inputs.join('')}
+      <div class="modal-note">A Slack modal the bridge opened with <code>views.open</code>; submitting sends Slack's <code>view_submission</code>.</div></div>
+    <div class="modal-actions"><button type="button" data-modal-close>${escapeHtml(modal.close)}</button><button type="submit">${escapeHtml(modal.submit)}</button></div>`;
+  form.querySelector('input, textarea')?.focus();
+}
+
 function topicOf(known) {
   const language = known.language === 'es' ? 'Spanish' : 'English';
   const mode = known.senderMode === 'agent' ? 'agent mode: replies are signed with the agent’s name' : 'branded: customers see only the company';
   return `WhatsApp ${known.name} · ${formatPhone(known.displayNumber)} · ${language} · ${mode}`;
 }
 
-/** Redraws a scrolling list, staying at the bottom if the visitor was there (new messages come in at the bottom). */
-function keepScrolledToBottom(element, redraw) {
+/**
+ * Redraws a scrolling list when its HTML changed, staying at the bottom if the visitor was there (new
+ * messages come in at the bottom, and pictures that load later grow the list). A player that is
+ * playing, or was played, is kept as it is, so a redraw does not stop the video someone watches.
+ */
+const shownHtml = new WeakMap();
+function showHtml(element, html) {
+  if (shownHtml.get(element) === html) return;
+  shownHtml.set(element, html);
   const atBottom = element.scrollHeight - element.scrollTop - element.clientHeight < 40;
   const previous = element.scrollTop;
-  redraw();
+  const players = new Map();
+  for (const player of element.querySelectorAll('audio, video')) if (!player.paused || player.currentTime > 0) players.set(player.getAttribute('src'), player);
+  element.innerHTML = html;
+  for (const player of element.querySelectorAll('audio, video')) {
+    const kept = players.get(player.getAttribute('src'));
+    if (kept) {
+      player.replaceWith(kept);
+      players.delete(player.getAttribute('src'));
+    }
+  }
   element.scrollTop = atBottom ? element.scrollHeight : previous;
+  if (!atBottom) return;
+  for (const media of element.querySelectorAll('img, video')) {
+    if (media.tagName === 'IMG' && media.complete) continue;
+    media.addEventListener(media.tagName === 'IMG' ? 'load' : 'loadedmetadata', () => (element.scrollTop = element.scrollHeight), { once: true });
+  }
 }
 
 // ── under the hood ───────────────────────────────────────────────────────────────────────────
@@ -282,7 +327,24 @@ function wire() {
     const kind = event.target.closest('[data-kind]')?.dataset.kind;
     if (!kind) return;
     $('attach-menu').hidden = true;
+    if (kind === 'file') return $('wa-file').click();
     await attempt(() => call('/api/customer/attachment', { numberId: line().numberId, waId: customer().waId, kind }));
+  });
+  // The customer picks a real file: its bytes go to WhatsApp, with what is typed as the caption.
+  $('wa-file').addEventListener('change', async (event) => {
+    const [picked] = event.target.files;
+    event.target.value = '';
+    if (!picked) return;
+    const caption = $('wa-input').value.trim();
+    $('wa-input').value = '';
+    await attempt(async () => {
+      const data = await base64Of(picked);
+      return call('/api/customer/file', { numberId: line().numberId, waId: customer().waId, name: picked.name, mimeType: picked.type || 'application/octet-stream', data, ...(caption ? { caption } : {}) });
+    });
+  });
+  $('quality-alert').addEventListener('click', async () => {
+    const result = await attempt(() => call('/api/whatsapp/quality-alert', { numberId: line().numberId }));
+    if (result) toast(`Meta flagged ${line().name}: see #supervisors in Slack.`, 'info');
   });
   $('wa-chat').addEventListener('click', async (event) => {
     const bubble = event.target.closest('.bubble');
@@ -333,6 +395,51 @@ function wire() {
 
   submitAsAgent($('channel-composer'), $('channel-input'), () => undefined);
   submitAsAgent($('thread-composer'), $('thread-input'), () => ui.openThreadTs ?? undefined);
+
+  // The agent attaches files in the thread: shared with the text typed so far, as Slack's file_share.
+  $('thread-attach').addEventListener('click', () => $('thread-file').click());
+  $('thread-file').addEventListener('change', async (event) => {
+    const picked = [...event.target.files];
+    event.target.value = '';
+    if (picked.length === 0 || !ui.openThreadTs) return;
+    const text = $('thread-input').value.trim();
+    $('thread-input').value = '';
+    const threadTs = ui.openThreadTs;
+    await attempt(async () => {
+      const files = await Promise.all(picked.map(async (entry) => ({ name: entry.name, data: await base64Of(entry), ...(entry.type ? { mimeType: entry.type } : {}) })));
+      return call('/api/agent/message', { channel: channel().id, user: agent().id, threadTs, text, files });
+    });
+  });
+
+  $('modal-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const modal = snapshot.openViews.find((view) => view.id === form.dataset.viewId);
+    if (!modal) return;
+    const values = {};
+    modal.inputs.forEach((input, index) => {
+      values[input.blockId] ??= {};
+      values[input.blockId][input.actionId] = form.elements[`input-${index}`]?.value ?? '';
+    });
+    $('modal').hidden = true;
+    await attempt(() => call('/api/agent/view-submit', { viewId: modal.id, user: agent().id, values }));
+  });
+  $('modal-form').addEventListener('click', async (event) => {
+    if (!event.target.closest('[data-modal-close]')) return;
+    const viewId = $('modal-form').dataset.viewId;
+    $('modal').hidden = true;
+    if (viewId) await attempt(() => call('/api/agent/view-close', { viewId }));
+  });
+}
+
+/** A file's bytes as base64, for the JSON API. */
+function base64Of(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ''));
+    reader.onerror = () => reject(reader.error ?? new Error(`could not read ${file.name}`));
+    reader.readAsDataURL(file);
+  });
 }
 
 function submitAsAgent(form, input, threadTs) {
@@ -362,6 +469,16 @@ async function onMessageClick(event) {
   if (!message) return;
   const ts = message.dataset.ts;
   const base = { channel: channel().id, user: agent().id, ts };
+  const button = target.closest('[data-action-id]');
+  if (button) {
+    button.disabled = true;
+    await attempt(() => call('/api/agent/button', { ...base, actionId: button.dataset.actionId }));
+    return;
+  }
+  if (target.closest('[data-shortcut]')) {
+    await attempt(() => call('/api/agent/shortcut', base));
+    return;
+  }
   const react = target.closest('[data-react]');
   const pill = target.closest('[data-pill]');
   if (react) await attempt(() => call('/api/agent/reaction', { ...base, name: react.dataset.react }));

@@ -40,7 +40,7 @@ function bubble(message, pickerOpen) {
   const mine = message.reactions.customer;
   return `<div class="${classes}" data-id="${escapeHtml(message.id)}" data-from="${message.from}" data-status="${fromBusiness ? status : ''}">
     ${message.quoted ? `<span class="quote">${whatsappToHtml(message.quoted.text)}</span>` : ''}
-    ${message.label ? `<span class="label">${escapeHtml(message.label)}</span>` : ''}<span class="text">${whatsappToHtml(message.text)}</span><span class="meta">${clock(message.at)}${ticks}</span>
+    ${message.label ? `<span class="label">${escapeHtml(message.label)}</span>` : ''}${message.media ? media(message.media) : ''}<span class="text">${whatsappToHtml(message.text)}</span><span class="meta">${clock(message.at)}${ticks}</span>
     ${message.error ? `<span class="error">Never reached the phone: ${escapeHtml(message.error)}</span>` : ''}
     ${reactions.length ? `<div class="reactions">${reactions.map((emoji) => `<span>${emoji}</span>`).join('')}</div>` : ''}
     <div class="bubble-actions">
@@ -55,4 +55,34 @@ function reactPicker(current) {
   const choices = PHONE_REACTIONS.map((emoji) => `<button type="button" data-emoji="${emoji}" title="${emoji === current ? 'remove' : 'react'}">${emoji}</button>`);
   if (current) choices.push('<button type="button" data-emoji="" title="Remove your reaction">✕</button>');
   return `<div class="react-picker">${choices.join('')}</div>`;
+}
+
+/** A media message's file, as WhatsApp shows it: pictures inline, players for sound and video, a chip for documents. */
+function media(file) {
+  const url = escapeHtml(file.url);
+  if (!file.url) return '<span class="wa-doc"><span class="icon">⚠️</span><span class="name">file not available</span></span>';
+  switch (file.kind) {
+    case 'image':
+      return `<a href="${url}" target="_blank" rel="noopener"><img class="wa-media" src="${url}" alt="photo"></a>`;
+    case 'sticker':
+      return `<img class="wa-sticker" src="${url}" alt="sticker">`;
+    case 'video':
+      return `<video class="wa-video" controls preload="metadata" src="${url}"></video>`;
+    case 'audio':
+      return `<audio class="wa-audio" controls preload="metadata" src="${url}"></audio>`;
+    default:
+      return `<a class="wa-doc" href="${url}" download="${escapeHtml(file.filename ?? 'file')}"><span class="icon">📄</span><span><span class="name">${escapeHtml(file.filename ?? 'file')}</span><br><span class="size">${escapeHtml(describeFile(file.filename, file.size))}</span></span></a>`;
+  }
+}
+
+export function formatSize(bytes) {
+  if (bytes === undefined) return '';
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} kB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function describeFile(filename, size) {
+  const extension = /\.([a-z0-9]{1,5})$/i.exec(filename ?? '')?.[1]?.toUpperCase() ?? '';
+  return [extension, formatSize(size)].filter(Boolean).join(' · ');
 }

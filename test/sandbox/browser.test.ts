@@ -9,6 +9,7 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { startSandbox, type RunningSandbox } from '../../sandbox/sandbox.js';
+import { samplePdf } from '../../sandbox/sample-media.js';
 import { launchChromium, type Chromium } from './chromium.js';
 
 const SCREENSHOT = 'test-output/sandbox.png';
@@ -92,6 +93,32 @@ describe('sandbox page in Chromium', function () {
       await mkdir('docs', { recursive: true });
       await copyFile(SCREENSHOT, README_SCREENSHOT);
     }
+  });
+
+  it('shows media both ways and runs the header buttons’ template modal', async () => {
+    // Ana sends the sample photo from the phone: a picture on the phone, an image preview in the thread.
+    await page.click('#attach-button');
+    await page.click('#attach-menu [data-kind="photo"]');
+    await page.locator('#wa-chat .bubble.from-customer img.wa-media').waitFor();
+    const preview = page.locator('#thread-messages .slack-file-image img');
+    await preview.waitFor();
+    expect(await preview.evaluate((image) => { const loaded = image as unknown as { complete: boolean; naturalWidth: number }; return loaded.complete && loaded.naturalWidth; })).to.equal(240);
+
+    // Lucía attaches a PDF in the thread: the customer gets a document with its name.
+    await page.setInputFiles('#thread-file', { name: 'presupuesto.pdf', mimeType: 'application/pdf', buffer: Buffer.from(samplePdf('Presupuesto 0042')) });
+    await page.locator('#thread-messages .message[data-author="agent"] .slack-file', { hasText: 'presupuesto.pdf' }).waitFor();
+    await page.locator('#wa-chat .bubble.from-business .wa-doc', { hasText: 'presupuesto.pdf' }).waitFor();
+
+    // The header's Send template button opens Slack's modal; submitting it sends the template.
+    await page.locator('#thread-messages .message[data-author="app"] [data-action-id="puente_action:template"]').first().click();
+    const modal = page.locator('[data-testid="slack-modal"]');
+    await modal.locator('input').waitFor();
+    await modal.locator('input').fill('pedido_enviado es 8841');
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: 'test-output/sandbox-media.png' });
+    await modal.locator('button[type="submit"]').click();
+    await page.locator('#wa-chat .bubble.from-business', { hasText: 'pedido_enviado' }).waitFor();
+    expect(await modal.isVisible()).to.equal(false);
   });
 });
 

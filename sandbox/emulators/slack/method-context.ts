@@ -3,6 +3,7 @@ import type { FileStore } from './file-store.js';
 import type { TsClock } from './ts-clock.js';
 import type { WebApiArgs } from './web-api-args.js';
 import type { Workspace } from './workspace.js';
+import type { ViewRecord } from './interactivity.js';
 import type { EmulatedSlackUser, EphemeralRecord, SlackEmulatorEvents } from './types.js';
 
 export interface BotIdentity {
@@ -23,6 +24,8 @@ export interface MethodContext {
   recordEphemeral: (record: EphemeralRecord) => void;
   /** Queue an Events API event echoing the bridge's own action; delivered only when echoBotMessages is on. */
   echo: (event: Record<string, unknown>) => void;
+  /** `views.open`: records the modal (see interactivity.ts). */
+  openView: (triggerId: string, view: Record<string, unknown>) => ViewRecord;
   emit: <K extends keyof SlackEmulatorEvents>(event: K, ...args: SlackEmulatorEvents[K]) => void;
 }
 

@@ -206,4 +206,8 @@ export interface SlackEmulatorEvents {
   command: [SlashCommandRecord];
   /** The app answered a slash command (ack body or response_url). */
   commandResponse: [CommandResponseRecord];
+  /** An interaction answer (response_url) arrived, or a modal was opened, submitted or closed. */
+  interaction: [];
+  /** An interactivity payload (`block_actions`, `message_action`, `view_submission`) was POSTed to the app. */
+  interactionDelivery: [{ type: string; status: number }];
 }

@@ -10,11 +10,12 @@ import { parseRequestBody } from '../shared/request-body.js';
 import { chatMethods } from './chat-methods.js';
 import { fileMethods, UPLOAD_PATH_PREFIX } from './file-methods.js';
 import { readMethods } from './read-methods.js';
+import { viewMethods } from './view-methods.js';
 import { SlackApiError, WebApiArgs } from './web-api-args.js';
 import type { MethodContext, MethodHandler } from './method-context.js';
 import type { WebApiCallRecord } from './types.js';
 
-const METHODS: Record<string, MethodHandler> = { ...chatMethods, ...readMethods, ...fileMethods };
+const METHODS: Record<string, MethodHandler> = { ...chatMethods, ...readMethods, ...fileMethods, ...viewMethods };
 
 export interface WebApiConfig {
   botToken: string;

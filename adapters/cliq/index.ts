@@ -1,0 +1,2 @@
+export { CliqAdapter, defaultStagingDir, type CliqAdapterOptions } from './cliq-adapter.js';
+export { CLIQ_WEBHOOK_PATH } from './webhook.js';

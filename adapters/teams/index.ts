@@ -1,0 +1,5 @@
+export { TeamsAdapter, TEAMS_MESSAGES_PATH, TEAMS_MAX_FILE_BYTES, TEAMS_INLINE_IMAGE_MAX_BYTES, threadConversation, type TeamsAdapterOptions } from './teams-adapter.js';
+export { interpretTeamsActivity, interpretTeamsBody, stripBotMention, TEAMS_REACTIONS, type TeamsActivity, type TeamsInterpretation } from './activity.js';
+export { BotConnector, TeamsApiError, retryAfterMs, type TokenSource } from './connector.js';
+export { whatsAppToTeams, teamsToWhatsApp } from './format.js';
+export { headerCard, postCard, ADAPTIVE_CARD } from './cards.js';
