@@ -209,7 +209,7 @@ export class TeamsAdapter implements ChatAdapter {
 
   async stageFile(file: LocalFile): Promise<StagedFile> {
     if (!file.mimeType.startsWith('image/')) {
-      throw new MediaError({ reason: 'refused', detail: `Teams bots can show only images in channels, not ${file.mimeType}` });
+      throw new MediaError({ reason: 'type', mimeType: file.mimeType }); // Teams bots can show only images in channels
     }
     if (file.size > TEAMS_INLINE_IMAGE_MAX_BYTES) throw new MediaError({ reason: 'too-large', size: file.size, limit: TEAMS_INLINE_IMAGE_MAX_BYTES });
     const bytes = await readFile(file.path);

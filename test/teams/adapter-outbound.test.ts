@@ -208,7 +208,7 @@ describe('TeamsAdapter outbound (Bot Connector)', () => {
     it('refuses files Teams bots cannot show in channels, and images over the inline limit', async () => {
       const error = await rejection(adapter.stageFile({ path: join(dir, 'x.pdf'), name: 'x.pdf', size: 10, mimeType: 'application/pdf' }));
       expect(error).to.be.instanceOf(MediaError);
-      expect((error as MediaError).problem.reason).to.equal('refused');
+      expect((error as MediaError).problem).to.deep.equal({ reason: 'type', mimeType: 'application/pdf' });
       const big = await rejection(adapter.stageFile({ path: join(dir, 'x.png'), name: 'x.png', size: 2 * 1024 * 1024, mimeType: 'image/png' }));
       expect((big as MediaError).problem).to.deep.equal({ reason: 'too-large', size: 2 * 1024 * 1024, limit: 1024 * 1024 });
     });
