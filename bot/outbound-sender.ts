@@ -5,6 +5,7 @@
  */
 import PQueue from 'p-queue';
 import type { Logger } from './logger.js';
+import { SendPacer } from './send-pacer.js';
 import type { Customer, WhatsAppErrorInfo } from './types.js';
 import { WhatsAppSendError, type SendFailureAction, type SendPayload, type WhatsAppPort } from './whatsapp-port.js';
 import type { OutboxItem } from '../storage/store.js';
@@ -25,19 +26,10 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseDelayMs: 1000, maxDelayMs: 60_000, maxAttempts: 10, pairRateUnitMs: 1000 };
 
-/**
- * p-queue paces with fixed windows; small windows keep bursts small. For `rate` messages/s the window
- * holds `cap` sends and lasts cap/rate seconds, so the long-run rate is exactly `rate`, never above.
- */
-export function pacingFor(rate: number): { intervalCap: number; interval: number } {
-  const intervalCap = Math.max(1, Math.floor(rate / 10));
-  return { intervalCap, interval: (intervalCap * 1000) / rate };
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class OutboundSender {
-  private readonly queues = new Map<string, PQueue>();
+  private readonly queues = new Map<string, { queue: PQueue; pacer: SendPacer }>();
 
   constructor(
     private readonly whatsapp: WhatsAppPort,
@@ -46,15 +38,14 @@ export class OutboundSender {
     private readonly policy: RetryPolicy = DEFAULT_RETRY_POLICY,
   ) {}
 
-  private queueFor(numberId: string): PQueue {
-    let queue = this.queues.get(numberId);
-    if (!queue) {
-      const rate = this.rates.get(numberId) ?? 80;
-      // Concurrency only bounds requests in flight; the interval is what enforces the rate.
-      queue = new PQueue({ concurrency: 64, ...pacingFor(rate) });
-      this.queues.set(numberId, queue);
+  /** One p-queue per number bounds its requests in flight; its pacer enforces the number's rate. */
+  private laneFor(numberId: string): { queue: PQueue; pacer: SendPacer } {
+    let lane = this.queues.get(numberId);
+    if (!lane) {
+      lane = { queue: new PQueue({ concurrency: 64 }), pacer: new SendPacer(this.rates.get(numberId) ?? 80) };
+      this.queues.set(numberId, lane);
     }
-    return queue;
+    return lane;
   }
 
   /**
@@ -62,10 +53,12 @@ export class OutboundSender {
    * `payload` its upload produced; `callbackData` defaults to the item's id (the proof after a crash).
    */
   async send(item: OutboxItem, customer: Customer, payload?: SendPayload, callbackData = item.id): Promise<SendOutcome> {
-    const queue = this.queueFor(item.numberId);
+    const { queue, pacer } = this.laneFor(item.numberId);
     const body = payload ?? sendable(item);
     for (let attempt = 1; ; attempt++) {
       try {
+        // Every attempt, retries included, takes a slot: WhatsApp counts requests, not messages.
+        await pacer.acquire();
         const { wamid } = await queue.add(() => this.whatsapp.send(item.numberId, customer, body, { callbackData }));
         return { ok: true, wamid, attempts: attempt };
       } catch (error) {
@@ -96,7 +89,7 @@ export class OutboundSender {
 
   /** Waits for every queued send to leave the queues (used at shutdown). */
   async idle(): Promise<void> {
-    await Promise.all([...this.queues.values()].map((queue) => queue.onIdle()));
+    await Promise.all([...this.queues.values()].map(({ queue }) => queue.onIdle()));
   }
 }
 

@@ -3,7 +3,7 @@ import { excerpt, splitText } from '../../bot/text.js';
 import { advances } from '../../bot/delivery-state.js';
 import { Lanes } from '../../bot/lanes.js';
 import { fill, LANGUAGES, catalogue, messageIds, say } from '../../bot/catalogue.js';
-import { pacingFor } from '../../bot/outbound-sender.js';
+import { SendPacer } from '../../bot/send-pacer.js';
 
 describe('splitText', () => {
   it('returns short text unchanged', () => {
@@ -88,11 +88,38 @@ describe('message catalogue', () => {
 });
 
 describe('send pacing', () => {
-  it('paces at exactly the configured rate', () => {
-    for (const rate of [1, 5, 80, 85, 1000]) {
-      const { intervalCap, interval } = pacingFor(rate);
-      expect((intervalCap * 1000) / interval).to.be.closeTo(rate, 1e-9);
-      expect(intervalCap).to.be.at.least(1);
+  /** Slots a pacer hands out to `count` callers arriving at the times `arrivals` gives (ms). */
+  function slots(rate: number, count: number, arrivals: (index: number) => number): number[] {
+    let clock = 0;
+    const pacer = new SendPacer(rate, () => clock);
+    return Array.from({ length: count }, (_, index) => {
+      clock = arrivals(index);
+      return pacer.reserve();
+    });
+  }
+
+  function maxInAnySecond(times: number[]): number {
+    let max = 0;
+    for (let start = 0, end = 0; end < times.length; end++) {
+      while (times[end]! - times[start]! >= 1000) start++;
+      max = Math.max(max, end - start + 1);
     }
+    return max;
+  }
+
+  it('never lets more than `rate` sends start in any one-second window, and keeps up the rate', () => {
+    for (const rate of [1, 5, 50, 80, 85, 1000]) {
+      const all = slots(rate, rate * 5, () => 0); // everything queued at once
+      expect(maxInAnySecond(all), `rate ${rate}`).to.be.at.most(rate);
+      const achieved = (all.length - 1) / ((all.at(-1)! - all[0]!) / 1000);
+      expect(achieved, `rate ${rate}`).to.be.within(rate * 0.95, rate * 1.0001);
+    }
+  });
+
+  it('spreads sends evenly instead of bursting, and does not delay sends that arrive slowly', () => {
+    const even = slots(50, 10, () => 0);
+    expect(even[1]! - even[0]!).to.be.closeTo(20, 1e-9);
+    const slow = slots(50, 5, (index) => index * 100);
+    expect(slow).to.deep.equal([0, 100, 200, 300, 400]);
   });
 });
