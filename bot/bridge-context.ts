@@ -4,6 +4,7 @@
  */
 import type { ChatAdapter } from './chat-adapter.js';
 import { RetryableChatError } from './chat-adapter.js';
+import PQueue from 'p-queue';
 import { Lanes } from './lanes.js';
 import { ContactPolicy } from './policy/contact-policy.js';
 import { ThreadOpener } from './thread-opener.js';
@@ -70,12 +71,21 @@ export function conversationIdOf(numberId: string, customerKey: string): string 
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Webhook events bridged into the chat tool at the same time (different conversations). */
+const CHAT_WORK_CONCURRENCY = 32;
+
 /** Failures that are not worth retrying within this process run (a bug, a misconfigured channel). */
 const MAX_PERMANENT_ATTEMPTS = 3;
 
 export class BridgeContext {
   readonly numbers: ReadonlyMap<string, NumberConfig>;
   readonly lanes = new Lanes();
+  /**
+   * Bounds how many webhook events are being bridged into the chat tool at once. Acknowledging stays
+   * cheap (a durable append) while a burst of webhooks, or thousands of new conversations, waits here
+   * in order instead of opening thousands of chat-tool requests and holding their memory together.
+   */
+  private readonly chatSlots = new PQueue({ concurrency: CHAT_WORK_CONCURRENCY });
   readonly now: () => number;
   /** Block list, opt-outs, do-not-contact list: read by inbound handling, sends and commands. */
   readonly policy: ContactPolicy;
@@ -108,6 +118,11 @@ export class BridgeContext {
     this.work.add(promise);
     void promise.finally(() => this.work.delete(promise)).catch(() => undefined);
     return promise;
+  }
+
+  /** Runs `task` when one of the chat-work slots is free. */
+  chatWork<T>(task: () => Promise<T>): Promise<T> {
+    return this.chatSlots.add(task) as Promise<T>;
   }
 
   /** Resolves when all work accepted so far has finished (or given up for this run). */

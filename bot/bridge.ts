@@ -57,7 +57,7 @@ export class Bridge implements ChatHandlers {
     this.customers = new CustomerRelay(this.ctx, new InboundMedia(this.ctx, this.spool, { retryDelaysMs: options.media?.retryDelaysMs }));
     this.replies = new ReplyDelivery(this.ctx, sender, new FileDelivery(this.ctx, this.spool, sender));
     this.agents = new AgentRelay(this.ctx, this.replies);
-    this.statuses = new StatusRelay(this.ctx, this.replies);
+    this.statuses = new StatusRelay(this.ctx);
     // Supervision and compliance (issue 5): the policy gate, commands, account alerts, retention.
     this.inbound = new InboundPolicy(this.ctx);
     const templates = new TemplateCatalog(options.whatsapp, options.logger, this.ctx.now);
@@ -164,17 +164,23 @@ export class Bridge implements ChatHandlers {
         const conversationId = conversationIdOf(number.phoneNumberId, customerKey);
         const wamid = event.message.wamid;
         return this.ctx.lanes
-          .run(`in:${conversationId}`, async () => {
-            // A blocked number's message goes no further: neither stored nor posted.
-            if (await this.inbound.dropsBlocked(event.message, number)) return;
-            await this.ctx.withRetries(`message ${wamid}`, () => this.customers.handleInbound(event.message, number, customerKey, recovered));
-            await this.inbound.applyKeywords(event.message, number, conversationId);
-          })
+          .run(`in:${conversationId}`, () =>
+            this.ctx.chatWork(async () => {
+              // A blocked number's message goes no further: neither stored nor posted.
+              if (await this.inbound.dropsBlocked(event.message, number)) return;
+              await this.ctx.withRetries(`message ${wamid}`, () => this.customers.handleInbound(event.message, number, customerKey, recovered));
+              await this.inbound.applyKeywords(event.message, number, conversationId);
+            }),
+          )
           // A customer file still being retried keeps its webhook in the inbox until it is in the thread.
           .then(() => this.customers.followUp(wamid));
       }
-      case 'status':
-        return this.statuses.handleStatus(event.status);
+      case 'status': {
+        const { callbackData, wamid } = event.status;
+        // Proof that a send in doubt went out must not queue behind other chat work: its grace period runs.
+        if (callbackData) this.replies.prove(callbackData, wamid);
+        return this.ctx.chatWork(() => this.statuses.handleStatus(event.status));
+      }
       case 'error':
         this.ctx.logger.warn({ numberId: event.numberId, errors: event.errors }, 'WhatsApp reported an error for a number');
         return Promise.resolve();

@@ -5,19 +5,14 @@
 import { say } from './catalogue.js';
 import type { BridgeContext } from './bridge-context.js';
 import { advances, isDeliveryState } from './delivery-state.js';
-import { messageKeyOf, type ReplyDelivery } from './reply-delivery.js';
+import { messageKeyOf } from './reply-delivery.js';
 import type { DeliveryStatus } from './types.js';
 
 export class StatusRelay {
-  constructor(
-    private readonly ctx: BridgeContext,
-    private readonly replies: ReplyDelivery,
-  ) {}
+  constructor(private readonly ctx: BridgeContext) {}
 
   async handleStatus(status: DeliveryStatus): Promise<void> {
     const outboxId = status.callbackData;
-    // A status carrying our outbox id proves that send happened, even if we crashed before recording it.
-    if (outboxId) this.replies.prove(outboxId, status.wamid);
 
     const record =
       (await this.ctx.store.findMessageByWamid(status.wamid)) ??

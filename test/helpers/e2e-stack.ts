@@ -47,7 +47,9 @@ export async function startE2eStack(options: {
       SLACK_BOT_TOKEN: E2E_SECRETS.botToken,
       SLACK_SIGNING_SECRET: E2E_SECRETS.signingSecret,
       SLACK_API_URL: `${slackUrl}/api/`,
-      IN_DOUBT_GRACE_SECONDS: '3',
+      // Longer than the emulator's whole redelivery schedule (12.35 s), as the production default (60 s)
+      // is meant to outlast Meta's early retries: a status proving a send must get through first.
+      IN_DOUBT_GRACE_SECONDS: '15',
       ...options.env,
     },
   });
