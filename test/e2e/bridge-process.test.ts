@@ -162,7 +162,7 @@ describe('bridge process end to end (emulated WhatsApp and Slack)', function () 
         const posted = allThreadPosts(slack, 'C0SALES');
         return [...acknowledged].every((wamid) => posted.filter((key) => key === `in:${wamid}`).length === 1);
       },
-      30_000,
+      60_000,
     );
     const posted = allThreadPosts(slack, 'C0SALES');
     const duplicates = posted.filter((key, index) => posted.indexOf(key) !== index);
@@ -174,7 +174,7 @@ describe('bridge process end to end (emulated WhatsApp and Slack)', function () 
     await until(
       'every acknowledged reply sent',
       () => [...replies].every((text) => whatsapp.sent().some((sent) => (sent.body.text as { body: string }).body === text)),
-      30_000,
+      60_000,
     );
     const sentTexts = whatsapp.sent().map((sent) => (sent.body.text as { body: string }).body);
     const sentTwice = sentTexts.filter((text, index) => sentTexts.indexOf(text) !== index);
