@@ -38,13 +38,14 @@ import { formatSummary, profileFiles, summariseFile } from './profile-summary.js
 import { closedLoop, createPoster, customerWaId, openLoop, signedTextWebhook, type Poster, type SignedWebhook } from './load.js';
 import { AGENT, DEFAULT_NUMBER, Stack, type StackOptions } from './stack.js';
 import { CpuMeter, distribution, maxInWindow, processMemory, round, waitForQuietMachine, type CpuFigures, type Distribution } from './stats.js';
+import { measureMediaThroughput, MEDIA_PEAK_RSS_TARGET_MB } from './media-bench.js';
 import { measureStoreWrites } from './store-bench.js';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
 // ---------------------------------------------------------------------------------------------
 
-const FIGURES = ['ack', 'latency', 'reply', 'rate', 'store', 'rss'] as const;
+const FIGURES = ['ack', 'latency', 'reply', 'rate', 'store', 'rss', 'media'] as const;
 type FigureName = (typeof FIGURES)[number];
 
 const { values: cli } = parseArgs({
@@ -75,6 +76,7 @@ const S = QUICK
       rate: { sendRate: 50, customers: 50, replies: 150 },
       store: { small: 1_000, large: 20_000, samples: 200 },
       rss: { conversations: 2_000, concurrency: 32 },
+      media: { files: 10, fileBytes: 4 * 2 ** 20 },
     }
   : {
       ack: { warmup: 300, messages: 5_000, customers: 1_000, concurrency: 48 },
@@ -83,6 +85,7 @@ const S = QUICK
       rate: { sendRate: 50, customers: 100, replies: 500 },
       store: { small: 1_000, large: 100_000, samples: 500 },
       rss: { conversations: 10_000, concurrency: 32 },
+      media: { files: 30, fileBytes: 16 * 2 ** 20 },
     };
 if (process.env.BENCH_CONCURRENCY) S.ack.concurrency = Number(process.env.BENCH_CONCURRENCY);
 // For experiments: the webhook rate of figure 2 (the target is defined at 200/s).
@@ -204,6 +207,8 @@ async function withStack<T>(
   body: (stack: Stack) => Promise<T>,
 ): Promise<T> {
   const cpuProfileDir = CPU_PROFILE_ROOT ? path.join(CPU_PROFILE_ROOT, figure) : undefined;
+  // Profiles of an earlier attempt (BENCH_RETRY_BUSY) would be numbered with this stack's phases.
+  if (cpuProfileDir) await rm(cpuProfileDir, { recursive: true, force: true });
   log(`${figure}: starting emulators and a fresh bridge process`);
   const stack = await Stack.start({
     ...options,
@@ -356,15 +361,21 @@ async function figureLatencyAndReplies(runLatency: boolean, runReply: boolean): 
   await withStack('latency', { statuses: true, slackEcho: SLACK_ECHO, maxRecords: 50_000 }, async (stack) => {
     const poster = await createPoster(stack.bridge.url, 16);
     try {
+      // JIT and connection warm-up, excluded: a few customers of their own.
+      await openThreads(stack, poster, 20, 50, 2_000_000);
+      const threadPhase = await phase(stack, 'threads');
       log(`latency: opening ${l.warmupCustomers} threads at ${l.warmupRate}/s`);
       const threadOpen = await openThreads(stack, poster, l.warmupCustomers, l.warmupRate);
-      results.threadOpen = { customers: l.warmupCustomers, ratePerSecond: l.warmupRate, latencyMs: threadOpen };
+      const threadCores = await threadPhase.end();
+      results.threadOpen = { customers: l.warmupCustomers, ratePerSecond: l.warmupRate, latencyMs: threadOpen, cpu: cpuJson(threadCores) };
       rows.push({
-        figure: '   thread opening (first message), p50 / p99',
+        figure: `   thread opening (first message) at ${l.warmupRate}/s, p50 / p99`,
         measured: `${threadOpen.p50.toFixed(1)} / ${threadOpen.p99.toFixed(1)} ms`,
         target: 'info',
         verdict: 'INFO',
+        busy: isBusy(threadCores),
       });
+      details.push(`threads: ${threadOpen.count} new customers, first message to its post in a new thread: p90 ${ms(threadOpen.p90)}, max ${ms(threadOpen.max)}; ${cpuNote(threadCores)}`);
       await new Promise((resolve) => setTimeout(resolve, 500));
 
       if (runLatency) {
@@ -574,6 +585,26 @@ function slopePerSecond(times: number[]): number {
 // ---------------------------------------------------------------------------------------------
 // 5. Store write time at 1k vs 100k stored messages
 // ---------------------------------------------------------------------------------------------
+
+/** Issue 4: files through the bridge, both ways, and the bridge's peak RSS while 30 × 16 MB cross at once. */
+async function figureMedia(): Promise<void> {
+  const p = S.media;
+  const figures = await measureMediaThroughput({ ...p, log });
+  results.media = figures;
+  const size = `${p.files} × ${p.fileBytes / 2 ** 20} MB`;
+  rows.push({
+    figure: `7. Media through the bridge in / out (${size})`,
+    measured: `${figures.inbound.mbPerSecond} / ${figures.outbound.mbPerSecond} MB/s`,
+    target: 'info',
+    verdict: 'INFO',
+  });
+  rows.push({
+    figure: `8. Peak RSS while ${size} cross at once`,
+    measured: `${figures.peakRssMB} MB (${figures.peakRssMiB} MiB)`,
+    target: `< ${MEDIA_PEAK_RSS_TARGET_MB} MB`,
+    verdict: verdict(figures.pass),
+  });
+}
 
 async function figureStore(): Promise<void> {
   const p = S.store;
@@ -797,6 +828,7 @@ async function main(): Promise<void> {
     ['rate', ['rate'], figureRate],
     ['store', ['store'], figureStore],
     ['rss', ['rss'], figureRss],
+    ['media', ['media'], figureMedia],
   ];
   let errors = 0;
   for (const [label, names, run] of steps) {
