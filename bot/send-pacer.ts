@@ -1,41 +1,53 @@
 /**
  * Paces one business number's sends at its configured rate, strictly: at most `rate` sends start in
- * any one-second window, however the window is placed, and they are spread evenly rather than sent
- * in bursts. p-queue's own interval option counts fixed windows, which lets up to twice the rate
- * through across a window boundary; WhatsApp counts per second and answers 130429 when over.
+ * any one-second window, however the window is placed, spread evenly rather than in bursts.
+ * p-queue's own interval option counts fixed windows, which lets up to twice the rate through across
+ * a window boundary; WhatsApp counts per second and answers 130429 when over.
+ *
+ * Starts are released one at a time, in call order, and the window is checked against the times
+ * sends really started: after an event-loop stall, waiting timers would otherwise fire together.
  */
+const MARGIN = 0.02; // timers and the network shift sends by a few ms; "never above" must still hold
+
 export class SendPacer {
   private readonly gapMs: number;
-  /** Start times of the last `rate` reserved slots, oldest first (a ring buffer). */
-  private readonly recent: number[] = [];
-  private nextSlot = 0;
+  private readonly window: number;
+  /** Real start times of recent sends, oldest first. */
+  private readonly starts: number[] = [];
+  private nextIdeal = 0;
+  private turn: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly rate: number,
+    rate: number,
     private readonly now: () => number = () => performance.now(),
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {
     if (!(rate > 0)) throw new RangeError('SendPacer: rate must be positive');
-    this.gapMs = 1000 / rate;
+    this.gapMs = (1000 / rate) * (1 + MARGIN / 2);
+    this.window = Math.max(1, Math.floor(rate));
   }
 
-  /** Reserves the next slot and resolves when it starts. Reservation is synchronous, so callers keep their order. */
+  /** Resolves when the caller may start its send; callers are released in the order they called. */
   acquire(): Promise<void> {
-    const wait = this.reserve() - this.now();
-    return wait <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, wait));
+    const mine = this.turn.then(() => this.waitForSlot());
+    this.turn = mine.catch(() => undefined);
+    return mine;
   }
 
-  /** Reserves the next slot; returns its start time (on the `now` clock). */
-  reserve(): number {
-    const now = this.now();
-    let slot = Math.max(now, this.nextSlot);
-    const window = Math.ceil(this.rate);
-    if (this.recent.length >= window) {
-      // The slot `rate` sends ago must be a full second (and a bit, for timer rounding) behind this one.
-      slot = Math.max(slot, this.recent[this.recent.length - window]! + 1001);
+  private async waitForSlot(): Promise<void> {
+    // The even schedule keeps the long-run rate when a timer fires late; the window check caps bursts.
+    const ideal = Math.max(this.now(), this.nextIdeal);
+    this.nextIdeal = ideal + this.gapMs;
+    for (;;) {
+      const now = this.now();
+      let earliest = ideal;
+      if (this.starts.length >= this.window) {
+        earliest = Math.max(earliest, this.starts[this.starts.length - this.window]! + 1000 * (1 + MARGIN));
+      }
+      if (now >= earliest) break;
+      await this.sleep(earliest - now);
     }
-    this.nextSlot = slot + this.gapMs;
-    this.recent.push(slot);
-    if (this.recent.length > window * 2) this.recent.splice(0, this.recent.length - window);
-    return slot;
+    this.starts.push(this.now());
+    if (this.starts.length > this.window * 2) this.starts.splice(0, this.starts.length - this.window);
   }
 }
