@@ -2,42 +2,12 @@
  * Small real files for the phone's sample attachments, built in code (no binary fixtures). Each is
  * structurally valid, so the bridge's `file-type` check recognises it as what it claims to be: a
  * PNG photo someone can actually see, a one-page PDF invoice, a WebP sticker (a heart), an OGG/Opus voice
- * note (headers only: silent) and an MP4 video (no frames). Same builders as the tests'
- * test/helpers/media-files.ts, copied so the sandbox does not depend on the test tree.
+ * note (headers only: silent) and an MP4 video (no frames). The byte helpers are shared
+ * with the tests' fixtures (sandbox/file-bytes.ts).
  */
 import { deflateSync } from 'node:zlib';
+import { crc32, oggCrc, u32be, u32le } from './file-bytes.js';
 
-const CRC32_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(bytes: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (const byte of bytes) crc = CRC32_TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-function oggCrc(bytes: Uint8Array): number {
-  let crc = 0;
-  for (const byte of bytes) {
-    crc ^= byte << 24;
-    for (let k = 0; k < 8; k++) crc = crc & 0x80000000 ? (crc << 1) ^ 0x04c11db7 : crc << 1;
-  }
-  return crc >>> 0;
-}
-
-const u32be = (n: number) => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n);
-  return b;
-};
-const u32le = (n: number) => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(n);
-  return b;
-};
 
 /** A 240×160 RGB PNG: a parcel on a sky-blue background, so "send a photo" shows a picture. */
 export function samplePhoto(): Buffer {
