@@ -6,7 +6,7 @@
  * with the tests' fixtures (sandbox/file-bytes.ts).
  */
 import { deflateSync } from 'node:zlib';
-import { crc32, oggCrc, u32be, u32le } from './file-bytes.js';
+import { crc32, opusVoiceNote, u32be, u32le } from './file-bytes.js';
 
 
 /** A 240×160 RGB PNG: a parcel on a sky-blue background, so "send a photo" shows a picture. */
@@ -143,25 +143,8 @@ export function sampleVideo(): Buffer {
   return Buffer.concat([ftyp, box('moov', box('mvhd', Buffer.alloc(100))), box('mdat', Buffer.alloc(16))]);
 }
 
-function oggPage(sequence: number, headerType: number, packet: Buffer): Buffer {
-  const header = Buffer.concat([
-    Buffer.from('OggS', 'latin1'),
-    Buffer.from([0, headerType]),
-    Buffer.alloc(8),
-    u32le(0x50554e54),
-    u32le(sequence),
-    u32le(0),
-    Buffer.from([1, packet.length]),
-  ]);
-  const page = Buffer.concat([header, packet]);
-  page.writeUInt32LE(oggCrc(page), 22);
-  return page;
-}
 
 /** An OGG/Opus voice note as WhatsApp records them (mono, 48 kHz): the two header pages, no audio. */
 export function sampleVoiceNote(): Buffer {
-  const head = Buffer.concat([Buffer.from('OpusHead', 'latin1'), Buffer.from([1, 1]), Buffer.from([0x38, 0x01]), u32le(48_000), Buffer.from([0, 0, 0])]);
-  const vendor = Buffer.from('puente-sandbox', 'latin1');
-  const tags = Buffer.concat([Buffer.from('OpusTags', 'latin1'), u32le(vendor.length), vendor, u32le(0)]);
-  return Buffer.concat([oggPage(0, 0x02, head), oggPage(1, 0x00, tags)]);
+  return opusVoiceNote('puente-sandbox');
 }

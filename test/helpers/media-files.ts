@@ -5,7 +5,7 @@
  * limit tests.
  */
 import { deflateSync } from 'node:zlib';
-import { crc32, oggCrc, u16be, u32be, u32le } from '../../sandbox/file-bytes.js';
+import { crc32, oggPage, opusVoiceNote, u16be, u32be, u32le } from '../../sandbox/file-bytes.js';
 
 export { crc32 };
 
@@ -106,32 +106,10 @@ export function m4a(): Buffer {
   return isoFile('M4A ', ['M4A ', 'mp42', 'isom']);
 }
 
-function oggPage(sequence: number, headerType: number, packet: Buffer): Buffer {
-  const segments: number[] = [];
-  for (let left = packet.length; ; left -= 255) {
-    segments.push(Math.min(left, 255));
-    if (left < 255) break;
-  }
-  const header = Buffer.concat([
-    Buffer.from('OggS', 'latin1'),
-    Buffer.from([0, headerType]),
-    Buffer.alloc(8), // granule position
-    u32le(0x50554e54), // stream serial
-    u32le(sequence),
-    u32le(0), // CRC, filled below
-    Buffer.from([segments.length, ...segments]),
-  ]);
-  const page = Buffer.concat([header, packet]);
-  page.writeUInt32LE(oggCrc(page), 22);
-  return page;
-}
 
 /** An OGG/Opus voice note: the OpusHead and OpusTags pages (mono, 48 kHz). */
 export function oggOpus(): Buffer {
-  const head = Buffer.concat([Buffer.from('OpusHead', 'latin1'), Buffer.from([1, 1]), Buffer.from([0x38, 0x01]), u32le(48_000), Buffer.from([0, 0, 0])]);
-  const vendor = Buffer.from('puente-tests', 'latin1');
-  const tags = Buffer.concat([Buffer.from('OpusTags', 'latin1'), u32le(vendor.length), vendor, u32le(0)]);
-  return Buffer.concat([oggPage(0, 0x02, head), oggPage(1, 0x00, tags)]);
+  return opusVoiceNote('puente-tests');
 }
 
 /** OGG with Vorbis inside: WhatsApp plays OGG only with OPUS. */
