@@ -178,22 +178,33 @@ function parseMessagesValue(value: JsonObject, where: string, events: WebhookEve
   if (errors.length > 0) events.push({ type: 'error', ...(numberId ? { numberId } : {}), errors });
 }
 
-function parseMessage(raw: unknown, where: string, scope: MessagesScope): WebhookEvent | undefined {
-  const { warnings } = scope;
+/**
+ * The part of a message or status that routing needs: an object with an id, in a change that names
+ * its business number. Anything less is skipped with a warning: an event with an empty id would land
+ * nowhere.
+ */
+function routable(raw: unknown, where: string, scope: MessagesScope, label: (wamid: string) => string): { raw: JsonObject; wamid: string; numberId: string } | undefined {
   if (!isObject(raw)) {
-    warnings.push(`${where} is not an object; skipped`);
+    scope.warnings.push(`${where} is not an object; skipped`);
     return undefined;
   }
   const wamid = nonEmpty(raw.id);
   if (!wamid) {
-    warnings.push(`${where} has no message id; skipped`);
+    scope.warnings.push(`${where} has no message id; skipped`);
     return undefined;
   }
   if (!scope.numberId) {
-    // Routing needs the business number; an event with an empty number id would land nowhere.
-    warnings.push(`message ${wamid} skipped: the change has no metadata.phone_number_id`);
+    scope.warnings.push(`${label(wamid)} skipped: the change has no metadata.phone_number_id`);
     return undefined;
   }
+  return { raw, wamid, numberId: scope.numberId };
+}
+
+function parseMessage(input: unknown, where: string, scope: MessagesScope): WebhookEvent | undefined {
+  const { warnings } = scope;
+  const found = routable(input, where, scope, (wamid) => `message ${wamid}`);
+  if (!found) return undefined;
+  const { raw, wamid, numberId } = found;
   if (isFromBusiness(nonEmpty(raw.from), scope)) {
     return {
       type: 'ignored',
@@ -216,7 +227,7 @@ function parseMessage(raw: unknown, where: string, scope: MessagesScope): Webhoo
 
   const message: InboundMessage = {
     wamid,
-    numberId: scope.numberId,
+    numberId,
     ...(scope.displayNumber ? { displayNumber: scope.displayNumber } : {}),
     customer,
     timestamp,
@@ -587,21 +598,11 @@ function mapErrors(raw: unknown): WhatsAppErrorInfo[] {
 // Statuses
 // ---------------------------------------------------------------------------------------------
 
-function parseStatus(raw: unknown, where: string, scope: MessagesScope): DeliveryStatus | undefined {
+function parseStatus(input: unknown, where: string, scope: MessagesScope): DeliveryStatus | undefined {
   const { warnings } = scope;
-  if (!isObject(raw)) {
-    warnings.push(`${where} is not an object; skipped`);
-    return undefined;
-  }
-  const wamid = nonEmpty(raw.id);
-  if (!wamid) {
-    warnings.push(`${where} has no message id; skipped`);
-    return undefined;
-  }
-  if (!scope.numberId) {
-    warnings.push(`status for ${wamid} skipped: the change has no metadata.phone_number_id`);
-    return undefined;
-  }
+  const found = routable(input, where, scope, (wamid) => `status for ${wamid}`);
+  if (!found) return undefined;
+  const { raw, wamid, numberId } = found;
   // Kept as sent: `played` is new (2026) and more may come; the core ignores what it does not know.
   const status = nonEmpty(raw.status);
   if (!status) {
@@ -616,7 +617,7 @@ function parseStatus(raw: unknown, where: string, scope: MessagesScope): Deliver
   const errors = mapErrors(raw.errors);
   return {
     wamid,
-    numberId: scope.numberId,
+    numberId,
     // Group sends carry the group id here; username users may only have `recipient_user_id`.
     ...optional('recipientId', nonEmpty(raw.recipient_id) ?? nonEmpty(raw.recipient_user_id)),
     status,
