@@ -38,7 +38,8 @@ export interface TeamsActivity {
   attachments?: { contentType?: string; contentUrl?: string; content?: unknown; name?: string }[];
   channelData?: {
     channel?: { id?: string };
-    team?: { id?: string };
+    /** `aadGroupId` (the team's Microsoft 365 group id, what Graph takes) comes on installs and some events. */
+    team?: { id?: string; aadGroupId?: string };
     tenant?: { id?: string };
     eventType?: string;
   };

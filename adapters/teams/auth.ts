@@ -57,9 +57,12 @@ export function jwtCheck(config: TeamsConfig): JwtCheck {
     });
 }
 
-/** The bot's Bot Connector token, from the SDK's MSAL provider (cached and refreshed by MSAL). */
-export function msalTokenSource(config: TeamsConfig): TokenSource {
+/**
+ * The bot's token for `scope` (the Bot Connector by default; Microsoft Graph for look-backs), from
+ * the SDK's MSAL provider (cached and refreshed by MSAL; it asks for `<scope>/.default`).
+ */
+export function msalTokenSource(config: TeamsConfig, scope = BOT_CONNECTOR_SCOPE): TokenSource {
   const settings = authConfiguration(config);
   const provider = new MsalTokenProvider(settings);
-  return () => provider.getAccessToken(settings, BOT_CONNECTOR_SCOPE);
+  return () => provider.getAccessToken(settings, scope);
 }

@@ -10,6 +10,12 @@ import type { CardActionValue } from './activity.js';
 import { whatsAppToTeams } from './format.js';
 
 export const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
+/**
+ * The hidden element that carries a post's key (`ChatPost.key`) inside its card: never shown
+ * (`isVisible: false`), but Microsoft Graph returns the card as posted, so `findPosted` can read the
+ * key back after a crash (adapters/teams/graph.ts).
+ */
+export const KEY_ELEMENT_ID = 'puente-key';
 /** Teams supports Adaptive Cards up to 1.5 on desktop and web; 1.4 also renders on mobile. */
 const CARD_VERSION = '1.4';
 
@@ -30,9 +36,22 @@ function textBlock(text: string, extra: CardElement = {}): CardElement {
   return { type: 'TextBlock', text, wrap: true, ...extra };
 }
 
-/** A card as a message activity; `summary` is what notifications and the channel list show. */
-export function cardActivity(content: CardElement, summary: string): ConnectorActivity {
-  return { type: 'message', summary: summary.slice(0, 200), attachments: [{ contentType: ADAPTIVE_CARD, content }] };
+/**
+ * A card as a message activity; `summary` is what notifications and the channel list show. With a
+ * `key`, the card carries it in a hidden element (KEY_ELEMENT_ID).
+ */
+export function cardActivity(content: CardElement, summary: string, key?: string): ConnectorActivity {
+  const card = key === undefined ? content : { ...content, body: [...((content.body as CardElement[] | undefined) ?? []), keyElement(key)] };
+  return { type: 'message', summary: summary.slice(0, 200), attachments: [{ contentType: ADAPTIVE_CARD, content: card }] };
+}
+
+function keyElement(key: string): CardElement {
+  return { type: 'TextBlock', id: KEY_ELEMENT_ID, text: key, isVisible: false };
+}
+
+/** A card with just text (notices and posts without a sender), so it too can carry a key. */
+export function textCard(text: string): CardElement {
+  return card([textBlock(whatsAppToTeams(text))]);
 }
 
 /** The name header of a post: avatar (when there is a picture), name, and a subtitle (the number). */

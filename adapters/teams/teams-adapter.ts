@@ -5,12 +5,22 @@
  * Inbound, `POST /api/messages` is mounted on the bridge's own HTTP server: the Agents SDK's JWT
  * validation runs first (401 for an unsigned or wrongly signed request), then the activity is
  * interpreted (adapters/teams/activity.ts) and handed to the core; the HTTP answer waits until the
- * core has accepted it. Outbound, Bot Connector REST calls (adapters/teams/connector.ts) turn
- * throttling and transient failures into `RetryableChatError`.
+ * core has accepted it. Outbound, Bot Connector REST calls (adapters/teams/connector.ts) are paced per
+ * thread and per tenant (adapters/teams/pacer.ts) and turn throttling and transient failures into
+ * `RetryableChatError`.
+ *
+ * Each call goes to the Bot Connector region inbound activities named for that channel (their
+ * `serviceUrl`, accepted only when it matches the signed token's `serviceurl` claim and is a Microsoft
+ * host), remembered in adapters/teams/state.ts; `TEAMS_SERVICE_URL`, when set to anything but the
+ * default, overrides it for every call (local fakes, tests). Private answers and notices (`onlyTo`)
+ * go to the person's personal chat with the bot, or, when Teams will not open one, to the thread
+ * with an @mention. Posts carry their key (a hidden card element) and are recorded durably, so
+ * `findPosted` answers from the record, or else from Microsoft Graph (adapters/teams/graph.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { say, type Language } from '../../bot/catalogue.js';
@@ -20,6 +30,7 @@ import {
   type ChatCapabilities,
   type ChatHandlers,
   type ChatPost,
+  type CommandReply,
   type FileDownload,
   type HttpRoute,
   type LocalFile,
@@ -32,13 +43,21 @@ import type { Logger } from '../../bot/logger.js';
 import { MediaError } from '../../bot/media-errors.js';
 import type { ChatFileRef, ChatMessageRef, DeliveryState, ThreadRef } from '../../bot/types.js';
 import type { NumberConfig, TeamsConfig } from '../../config/types.js';
-import { ADAPTER, interpretTeamsBody, type ReplyTarget, type TeamsInterpretation } from './activity.js';
+import { ADAPTER, interpretTeamsBody, type ReplyTarget, type TeamsActivity, type TeamsInterpretation } from './activity.js';
 import { jwtCheck, msalTokenSource, type JwtCheck } from './auth.js';
-import { cardActivity, headerCard, postCard } from './cards.js';
-import { BotConnector, TeamsApiError, type ConnectorActivity, type TokenSource } from './connector.js';
+import { cardActivity, headerCard, postCard, textCard } from './cards.js';
+import { BotConnector, TeamsApiError, TeamsThrottledError, type ConnectorActivity, type TokenSource } from './connector.js';
 import { whatsAppToTeams } from './format.js';
+import { GRAPH_SCOPE, GraphLookup, GRAPH_URL } from './graph.js';
+import { TeamsPacedError, TeamsPacer, type TeamsPacerOptions } from './pacer.js';
+import { TeamsState, type PostedRecord } from './state.js';
 
 export const TEAMS_MESSAGES_PATH = '/api/messages';
+/** `TEAMS_SERVICE_URL`'s default: with it, each channel's own `serviceUrl` is used once known. */
+export const TEAMS_DEFAULT_SERVICE_URL = 'https://smba.trafficmanager.net/teams/';
+/** Hosts a Bot Connector `serviceUrl` may have (public cloud, GCC, GCC High, DoD). */
+const CONNECTOR_HOSTS = ['.trafficmanager.net', '.botframework.com', '.teams.microsoft.com', '.teams.microsoft.us', '.botframework.us', '.botframework.azure.us'];
+const AAD_GROUP_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Images are shown inline (a `data:` URL in the card's Image), because bots cannot upload files to
@@ -66,6 +85,17 @@ export interface TeamsAdapterOptions {
   logger: Logger;
   /** The bot's Bot Connector token; default: the Agents SDK's MSAL provider. */
   tokenSource?: TokenSource;
+  /**
+   * Where the adapter keeps what must survive a restart (service URLs, personal chats, post records,
+   * status markers, staged images): `<DATA_DIR>/teams` in production; memory only without it.
+   */
+  stateDir?: string;
+  pacer?: TeamsPacerOptions;
+  /**
+   * Microsoft Graph for `findPosted` (needs the `ChannelMessage.Read.Group` consent). Default: on,
+   * with the MSAL provider's Graph token, unless a `tokenSource` is given (tests); `false`: off.
+   */
+  graph?: { url?: string; tokenSource: TokenSource } | false;
 }
 
 export class TeamsAdapter implements ChatAdapter {
@@ -75,6 +105,7 @@ export class TeamsAdapter implements ChatAdapter {
     customSender: false,
     // Bots cannot react to messages in Teams; statuses are markers, customer reactions are posts.
     reactions: false,
+    // No ephemeral messages in channels: what is for one person goes to their personal chat (sendPrivately).
     ephemeral: false,
     // The bot message limit is ~100 KB of UTF-16 text with a recommended 80 KB ceiling (teams.md §6).
     maxTextLength: 20_000,
@@ -85,28 +116,50 @@ export class TeamsAdapter implements ChatAdapter {
   private readonly logger: Logger;
   private readonly connector: BotConnector;
   private readonly checkJwt: JwtCheck;
-  private readonly serviceUrl: string;
+  /** `TEAMS_SERVICE_URL` when it is not the default: every call goes there. */
+  private readonly serviceUrlOverride?: string;
+  private readonly tenantId: string;
   private readonly languages = new Map<string, Language>();
-  /** Delivery-status marker posted for each agent message (by message id), updated in place. */
-  private readonly markers = new Map<string, string>();
-  /** Staged images (see TEAMS_INLINE_IMAGE_MAX_BYTES): kept in memory until shared. */
+  /** `numbers[].team` per channel: a group id (Graph's team id) or the team's `19:…` id. */
+  private readonly configuredTeams = new Map<string, string>();
+  private readonly state: TeamsState;
+  private readonly graph?: GraphLookup;
+  private readonly stagedDir?: string;
+  /** Staged images (see TEAMS_INLINE_IMAGE_MAX_BYTES): in memory, and on disk when there is a state directory. */
   private readonly staged = new Map<string, { dataUrl: string; name: string }>();
+  /**
+   * Keys whose last post attempt failed without an answer (timeout, 502, 504, network): Teams may
+   * have posted it. The core retries such failures in place (not as a recovery), so the next attempt
+   * with the same key looks first (findPosted) instead of posting a second copy.
+   */
+  private readonly uncertain = new Set<string>();
   private handlers?: ChatHandlers;
 
-  constructor({ config, numbers, logger, tokenSource }: TeamsAdapterOptions) {
+  constructor({ config, numbers, logger, tokenSource, stateDir, pacer, graph }: TeamsAdapterOptions) {
     this.logger = logger;
-    this.serviceUrl = config.serviceUrl;
-    this.connector = new BotConnector(tokenSource ?? msalTokenSource(config), config.appId, config.tenantId);
+    this.tenantId = config.tenantId;
+    if (normalUrl(config.serviceUrl) !== normalUrl(TEAMS_DEFAULT_SERVICE_URL)) this.serviceUrlOverride = config.serviceUrl;
+    this.connector = new BotConnector(tokenSource ?? msalTokenSource(config), config.appId, config.tenantId, new TeamsPacer(pacer));
     this.checkJwt = jwtCheck(config);
-    for (const number of numbers) if (number.adapter === ADAPTER) this.languages.set(number.channel, number.language);
+    this.state = new TeamsState(stateDir);
+    this.stagedDir = stateDir ? join(stateDir, 'staged') : undefined;
+    const lookup = graph ?? (tokenSource ? false : { tokenSource: msalTokenSource(config, GRAPH_SCOPE) });
+    if (lookup) this.graph = new GraphLookup(lookup.tokenSource, config.appId, lookup.url ?? GRAPH_URL);
+    for (const number of numbers) {
+      if (number.adapter !== ADAPTER) continue;
+      this.languages.set(number.channel, number.language);
+      if (number.team) this.configuredTeams.set(number.channel, number.team);
+    }
   }
 
   async start(handlers: ChatHandlers): Promise<void> {
+    await this.state.open();
     this.handlers = handlers;
   }
 
   async stop(): Promise<void> {
     this.handlers = undefined;
+    await this.state.close();
   }
 
   routes(): HttpRoute[] {
@@ -124,6 +177,7 @@ export class TeamsAdapter implements ChatAdapter {
     if (body === undefined) return answer(res, 413, { error: 'too large' });
     const handlers = this.handlers;
     if (!handlers) return answer(res, 503, { error: 'starting' });
+    this.learn(body, auth.claims);
     const interpretation = interpretTeamsBody(body);
     await this.deliver(interpretation, handlers);
     answer(res, interpretation.kind === 'rejected' ? 400 : 200, {});
@@ -140,8 +194,7 @@ export class TeamsAdapter implements ChatAdapter {
         return;
       case 'command': {
         const reply = await handlers.onCommand(interpretation.command);
-        // Teams has no ephemeral messages in channels: the answer goes to the thread it was asked in.
-        await this.answerCommand(interpretation.replyTo, reply.text);
+        await this.answerCommand(interpretation.command.channel, interpretation.command.user.id, interpretation.replyTo, reply);
         return;
       }
       case 'rejected':
@@ -152,59 +205,241 @@ export class TeamsAdapter implements ChatAdapter {
     }
   }
 
-  private async answerCommand(target: ReplyTarget, text: string): Promise<void> {
+  /**
+   * What a verified activity tells about where to reach people later: the Bot Connector region of its
+   * channel, tenant and sender; the sender's Teams id; the team's group id; a personal chat's id.
+   */
+  private learn(body: string, claims: Record<string, unknown>): void {
+    let activity: TeamsActivity;
     try {
-      // Always the configured Bot Connector: a URL taken from a request never receives the bot's token.
-      await this.connector.send(this.serviceUrl, target.conversationId, markdown(text));
+      const parsed = JSON.parse(body) as unknown;
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return;
+      activity = parsed as TeamsActivity;
+    } catch {
+      return;
+    }
+    if (activity.channelId !== undefined && activity.channelId !== 'msteams') return;
+    const channel = channelOf(activity);
+    const aad = activity.from?.aadObjectId;
+    const tenant = activity.channelData?.tenant?.id ?? activity.conversation?.tenantId;
+    if (typeof activity.serviceUrl === 'string' && this.trustedServiceUrl(activity.serviceUrl, claims)) {
+      if (channel) this.state.rememberServiceUrl(`channel:${channel}`, activity.serviceUrl);
+      if (tenant) this.state.rememberServiceUrl(`tenant:${tenant}`, activity.serviceUrl);
+      if (aad) this.state.rememberServiceUrl(`user:${aad}`, activity.serviceUrl);
+    }
+    const from = activity.from;
+    if (aad && from?.id?.startsWith('29:')) this.state.rememberUser(aad, from.id, from.name);
+    const team = activity.channelData?.team;
+    if (team?.id && team.aadGroupId) this.state.rememberTeamGroup(`team:${team.id}`, team.aadGroupId);
+    if (channel && team?.id) this.state.rememberTeamGroup(`channel:${channel}`, team.id);
+    if (aad && activity.conversation?.conversationType === 'personal' && activity.conversation.id) {
+      void this.state.rememberPersonalConversation(aad, activity.conversation.id).catch(() => undefined);
+    }
+  }
+
+  /**
+   * A `serviceUrl` from a request is used for the bot's token only when the signed token names the
+   * same URL (Bot Framework's `serviceurl` claim) and it is a Microsoft Bot Connector host (or the
+   * configured override's host).
+   */
+  private trustedServiceUrl(url: string, claims: Record<string, unknown>): boolean {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return false;
+    }
+    const claim = claims.serviceurl ?? claims.serviceUrl;
+    if (typeof claim === 'string' && normalUrl(claim) !== normalUrl(url)) return false;
+    if (this.serviceUrlOverride && parsed.host === new URL(this.serviceUrlOverride).host) return true;
+    return parsed.protocol === 'https:' && CONNECTOR_HOSTS.some((suffix) => parsed.hostname.endsWith(suffix));
+  }
+
+  /** The Bot Connector for a channel (or a person's personal chat): the override, what Teams told, the tenant's, the default. */
+  private serviceUrlFor(place: { channel?: string; user?: string }): string {
+    if (this.serviceUrlOverride) return this.serviceUrlOverride;
+    return (
+      (place.channel ? this.state.serviceUrl(`channel:${place.channel}`) : undefined) ??
+      (place.user ? this.state.serviceUrl(`user:${place.user}`) : undefined) ??
+      this.state.serviceUrl(`tenant:${this.tenantId}`) ??
+      TEAMS_DEFAULT_SERVICE_URL
+    );
+  }
+
+  /** A command's answer: `private` ones to the person (personal chat), `channel` ones in the thread. */
+  private async answerCommand(channel: string, user: string, target: ReplyTarget, reply: CommandReply): Promise<void> {
+    try {
+      if (reply.visibility === 'private') await this.sendPrivately(channel, target.conversationId, user, reply.text);
+      else await this.connector.send(this.serviceUrlFor({ channel }), target.conversationId, markdown(reply.text));
     } catch (error) {
       // The command itself is done and durable; a lost answer is logged, not redone.
       this.logger.error({ err: error, conversation: target.conversationId }, 'teams: could not post a command answer');
     }
   }
 
+  /**
+   * Teams has no ephemeral messages in channels: what is meant for one person goes to their personal
+   * chat with the bot (created once, remembered). When Teams refuses it (the app is not installed for
+   * that person) it is posted in the thread, @mentioning them, with a line saying why.
+   */
+  private async sendPrivately(channel: string, threadConversationId: string, userId: string, text: string): Promise<void> {
+    const known = this.state.user(userId);
+    const user = known ?? (userId.startsWith('29:') ? { mri: userId } : undefined);
+    if (user) {
+      const serviceUrl = this.serviceUrlFor({ user: userId, channel });
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const cached = this.state.personalConversation(userId);
+        try {
+          const conversation = cached ?? (await this.connector.createPersonalConversation(serviceUrl, user.mri));
+          if (!cached) await this.state.rememberPersonalConversation(userId, conversation);
+          await this.connector.send(serviceUrl, conversation, markdown(text));
+          return;
+        } catch (error) {
+          if (error instanceof RetryableChatError) throw error;
+          this.logger.warn({ err: error, user: userId }, 'teams: no personal chat with this person; answering in the thread');
+          if (cached) await this.state.rememberPersonalConversation(userId, undefined);
+          if (!cached) break; // creating it was refused: the thread it is
+        }
+      }
+    }
+    const serviceUrl = this.serviceUrlFor({ channel });
+    if (!user) {
+      await this.connector.send(serviceUrl, threadConversationId, markdown(text));
+      return;
+    }
+    const name = (known?.name ?? 'you').replace(/[<>]/g, '');
+    const tag = `<at>${name}</at>`;
+    const lead = say(this.languageOf(channel), 'notice.private.fallback', { agent: tag });
+    await this.connector.send(serviceUrl, threadConversationId, {
+      ...markdown(`${lead}\n\n${text}`),
+      entities: [{ type: 'mention', text: tag, mentioned: { id: user.mri, name } }],
+    });
+  }
+
   async openThread(channel: string, header: ThreadHeader): Promise<ThreadRef> {
-    const { rootId } = await this.connector.createChannelThread(this.serviceUrl, channel, cardActivity(headerCard(header), header.text));
-    return { adapter: ADAPTER, channel, id: rootId };
+    const root = await this.once(channel, undefined, header.key, async () => {
+      const { rootId } = await this.connector.createChannelThread(this.serviceUrlFor({ channel }), channel, cardActivity(headerCard(header), header.text, header.key));
+      return rootId;
+    });
+    return { adapter: ADAPTER, channel, id: root.id };
   }
 
   async post(thread: ThreadRef, post: ChatPost): Promise<ChatMessageRef> {
-    const activity = post.sender ? cardActivity(postCard(post.text, post.sender, post.quote), `${post.sender.name}: ${post.text}`) : markdown(withQuote(post));
-    const id = await this.connector.send(this.serviceUrl, threadConversation(thread.channel, thread.id), activity);
-    return { adapter: ADAPTER, channel: thread.channel, id: id ?? unnamed(post.key), threadId: thread.id };
+    const activity = post.sender
+      ? cardActivity(postCard(post.text, post.sender, post.quote), `${post.sender.name}: ${post.text}`, post.key)
+      : cardActivity(postCard(post.text, undefined, post.quote), post.text, post.key);
+    const ref = await this.once(thread.channel, thread, post.key, async () => {
+      const id = await this.connector.send(this.serviceUrlFor({ channel: thread.channel }), threadConversation(thread.channel, thread.id), activity);
+      return id ?? unnamed(post.key);
+    });
+    return { ...ref, threadId: thread.id };
   }
 
-  /** Bots cannot read channel history without Microsoft Graph: after a crash the core re-posts. */
-  async findPosted(_channel: string, _thread: ThreadRef | undefined, _key: string): Promise<ChatMessageRef | undefined> {
-    return undefined;
+  /**
+   * Posts once per key: a key whose previous attempt may have been posted is looked up first; the
+   * message made is recorded durably before this returns.
+   */
+  private async once(channel: string, thread: ThreadRef | undefined, key: string, send: () => Promise<string>): Promise<ChatMessageRef> {
+    if (this.uncertain.has(key)) {
+      const found = await this.findPosted(channel, thread, key);
+      if (found) {
+        this.uncertain.delete(key);
+        return found;
+      }
+    }
+    let id: string;
+    try {
+      id = await send();
+    } catch (error) {
+      const unknownOutcome = error instanceof RetryableChatError && !(error instanceof TeamsThrottledError) && !(error instanceof TeamsPacedError);
+      if (unknownOutcome) this.uncertain.add(key);
+      throw error;
+    }
+    this.uncertain.delete(key);
+    const record: PostedRecord = { id, channel, ...(thread ? { thread: thread.id } : {}) };
+    await this.record(key, record);
+    return refOf(record);
+  }
+
+  /**
+   * A post made with `key`: from the adapter's own durable record (written as soon as Teams accepted
+   * the post), else by reading the thread's recent replies (or the channel's recent top-level posts
+   * for a thread root) through Microsoft Graph and finding the card that carries the key. Without
+   * Graph access (no consent, team group id unknown) a post whose acceptance was never recorded — the
+   * answer to it was lost — cannot be found and the core posts again.
+   */
+  async findPosted(channel: string, thread: ThreadRef | undefined, key: string): Promise<ChatMessageRef | undefined> {
+    const local = this.state.posted(key);
+    if (local && local.channel === channel && (thread ? local.thread === thread.id : local.thread === undefined)) return refOf(local);
+    const team = this.teamGroupOf(channel);
+    if (!this.graph || !team) {
+      this.logger.debug({ channel, key, graph: Boolean(this.graph) }, 'teams: cannot look back in this channel');
+      return undefined;
+    }
+    let id: string | undefined;
+    try {
+      id = await this.graph.find(team, channel, thread?.id, key);
+    } catch (error) {
+      if (error instanceof RetryableChatError) throw error;
+      this.logger.warn({ err: error, channel }, 'teams: Microsoft Graph refused to read the channel (is ChannelMessage.Read.Group consented?)');
+      return undefined;
+    }
+    if (!id) return undefined;
+    const record: PostedRecord = { id, channel, ...(thread ? { thread: thread.id } : {}) };
+    await this.record(key, record);
+    return refOf(record);
+  }
+
+  /** The team's group id (what Graph takes) for a channel: configured, or learned from Teams' activities. */
+  private teamGroupOf(channel: string): string | undefined {
+    const team = this.configuredTeams.get(channel) ?? this.state.teamGroup(`channel:${channel}`);
+    if (!team) return undefined;
+    if (AAD_GROUP_ID.test(team)) return team;
+    return this.state.teamGroup(`team:${team}`);
+  }
+
+  /** Records a post durably; a failure to record is logged (the post happened: throwing would repeat it). */
+  private async record(key: string, record: PostedRecord): Promise<void> {
+    try {
+      await this.state.rememberPost(key, record);
+    } catch (error) {
+      this.logger.error({ err: error, key }, 'teams: could not record a post');
+    }
   }
 
   /**
    * Bots cannot react to or edit an agent's message, so the status is a marker reply under it, posted
-   * at the first status and updated in place afterwards (one marker per agent message). When Teams
-   * answers without an id, or after a restart, a later status posts a new marker.
+   * at the first status and updated in place afterwards (one marker per agent message, remembered
+   * across restarts when the adapter has a state directory). When Teams answers without an id, a
+   * later status posts a new marker.
    */
   async showStatus(message: ChatMessageRef, state: DeliveryState, _previous?: DeliveryState): Promise<void> {
     const conversation = threadConversation(message.channel, message.threadId ?? message.id);
     const activity = markdown(say(this.languageOf(message.channel), STATUS_LABEL[state]));
-    const marker = this.markers.get(message.id);
+    const serviceUrl = this.serviceUrlFor({ channel: message.channel });
+    const marker = this.state.marker(message.id);
     if (marker) {
       try {
-        await this.connector.update(this.serviceUrl, conversation, marker, activity);
+        await this.connector.update(serviceUrl, conversation, marker, activity);
         return;
       } catch (error) {
         if (!(error instanceof TeamsApiError && error.status === 404)) throw error;
       }
     }
-    const id = await this.connector.send(this.serviceUrl, conversation, activity);
-    if (id) this.markers.set(message.id, id);
+    const id = await this.connector.send(serviceUrl, conversation, activity);
+    if (id) await this.state.rememberMarker(message.id, id).catch((error: unknown) => this.logger.warn({ err: error }, 'teams: could not record a status marker'));
   }
 
   async react(_message: ChatMessageRef, _emoji: string, _remove: boolean): Promise<void> {
     throw new Error('Teams bots cannot add reactions (capabilities.reactions is false)');
   }
 
+  /** A notice in the thread; one meant for a single person (`onlyTo`) goes to them privately (sendPrivately). */
   async notify(thread: ThreadRef, notice: Notice): Promise<void> {
-    await this.connector.send(this.serviceUrl, threadConversation(thread.channel, thread.id), markdown(`${NOTICE_PREFIX[notice.kind]} ${notice.text}`));
+    const text = `${NOTICE_PREFIX[notice.kind]} ${notice.text}`;
+    const conversation = threadConversation(thread.channel, thread.id);
+    if (notice.onlyTo) return this.sendPrivately(thread.channel, conversation, notice.onlyTo, text);
+    await this.connector.send(this.serviceUrlFor({ channel: thread.channel }), conversation, markdown(text));
   }
 
   async stageFile(file: LocalFile): Promise<StagedFile> {
@@ -214,19 +449,38 @@ export class TeamsAdapter implements ChatAdapter {
     if (file.size > TEAMS_INLINE_IMAGE_MAX_BYTES) throw new MediaError({ reason: 'too-large', size: file.size, limit: TEAMS_INLINE_IMAGE_MAX_BYTES });
     const bytes = await readFile(file.path);
     const id = randomUUID();
-    this.staged.set(id, { dataUrl: `data:${file.mimeType};base64,${bytes.toString('base64')}`, name: file.name });
+    const image = { dataUrl: `data:${file.mimeType};base64,${bytes.toString('base64')}`, name: file.name };
+    if (this.stagedDir) {
+      // Kept on the data volume too, so a share resumed after a restart still has the image.
+      await mkdir(this.stagedDir, { recursive: true });
+      await writeFile(join(this.stagedDir, `${id}.json`), JSON.stringify(image));
+    }
+    this.staged.set(id, image);
     return { id, key: `teams-file:${id}` };
   }
 
   async shareFile(thread: ThreadRef, file: StagedFile, post: Omit<ChatPost, 'key'>): Promise<ChatMessageRef | undefined> {
-    const image = this.staged.get(file.id);
-    // Staged images live in memory: after a restart the file must be fetched again.
+    const image = this.staged.get(file.id) ?? (await this.stagedOnDisk(file.id));
     if (!image) throw new MediaError({ reason: 'gone' });
     const content = postCard(post.text, post.sender, post.quote);
     (content.body as unknown[]).push({ type: 'Image', url: image.dataUrl, altText: image.name, size: 'Large' });
-    const id = await this.connector.send(this.serviceUrl, threadConversation(thread.channel, thread.id), cardActivity(content, post.text || image.name));
+    const activity = cardActivity(content, post.text || image.name, file.key);
+    const ref = await this.once(thread.channel, thread, file.key, async () => {
+      const id = await this.connector.send(this.serviceUrlFor({ channel: thread.channel }), threadConversation(thread.channel, thread.id), activity);
+      return id ?? unnamed(file.key);
+    });
     this.staged.delete(file.id);
-    return id ? { adapter: ADAPTER, channel: thread.channel, id, threadId: thread.id } : undefined;
+    if (this.stagedDir) await rm(join(this.stagedDir, `${file.id}.json`), { force: true }).catch(() => undefined);
+    return ref.id.startsWith('unnamed:') ? undefined : { ...ref, threadId: thread.id };
+  }
+
+  private async stagedOnDisk(id: string): Promise<{ dataUrl: string; name: string } | undefined> {
+    if (!this.stagedDir || !/^[0-9a-f-]{36}$/.test(id)) return undefined;
+    try {
+      return JSON.parse(await readFile(join(this.stagedDir, `${id}.json`), 'utf8')) as { dataUrl: string; name: string };
+    } catch {
+      return undefined;
+    }
   }
 
   /** An agent's pasted image: `contentUrl` on the Bot Connector, fetched with the bot's token. */
@@ -247,16 +501,18 @@ export class TeamsAdapter implements ChatAdapter {
   }
 
   async announce(channel: string, post: ChatPost): Promise<ChatMessageRef> {
-    const { rootId } = await this.connector.createChannelThread(this.serviceUrl, channel, markdown(post.text));
-    return { adapter: ADAPTER, channel, id: rootId };
+    return this.once(channel, undefined, post.key, async () => {
+      const { rootId } = await this.connector.createChannelThread(this.serviceUrlFor({ channel }), channel, cardActivity(textCard(post.text), post.text, post.key));
+      return rootId;
+    });
   }
 
   /** The bot's token only goes to the Bot Connector (the configured host, or Microsoft's). */
   private isBotConnectorUrl(source: string): boolean {
     try {
       const url = new URL(source);
-      if (url.host === new URL(this.serviceUrl).host) return true;
-      return url.protocol === 'https:' && (url.hostname.endsWith('.trafficmanager.net') || url.hostname.endsWith('.botframework.com'));
+      if (this.serviceUrlOverride && url.host === new URL(this.serviceUrlOverride).host) return true;
+      return url.protocol === 'https:' && CONNECTOR_HOSTS.some((suffix) => url.hostname.endsWith(suffix));
     } catch {
       return false;
     }
@@ -276,10 +532,20 @@ function markdown(text: string): ConnectorActivity {
   return { type: 'message', textFormat: 'markdown', text: whatsAppToTeams(text) };
 }
 
-function withQuote(post: ChatPost): string {
-  if (!post.quote) return post.text;
-  const quoted = post.quote.text.split('\n').map((line) => `> ${line}`).join('\n');
-  return `${post.quote.author ? `> *${post.quote.author}*\n` : ''}${quoted}\n\n${post.text}`;
+/** The channel an activity happened in (`19:…`), if it is a channel's. */
+function channelOf(activity: TeamsActivity): string | undefined {
+  const id = activity.channelData?.channel?.id;
+  if (id) return id;
+  const base = activity.conversation?.id?.split(';')[0];
+  return activity.conversation?.conversationType === 'channel' && base?.startsWith('19:') ? base : undefined;
+}
+
+function refOf(record: PostedRecord): ChatMessageRef {
+  return { adapter: ADAPTER, channel: record.channel, id: record.id, ...(record.thread ? { threadId: record.thread } : {}) };
+}
+
+function normalUrl(url: string): string {
+  return url.trim().replace(/\/+$/, '').toLowerCase();
 }
 
 /** Teams sometimes accepts a channel post without naming it (202, no body): a stable stand-in id. */

@@ -11,6 +11,8 @@ import type { TeamsAdapter } from '../../adapters/teams/index.js';
 import { RecordingHandlers } from '../slack/fixtures.js';
 import {
   AGENT,
+  APP_ID,
+  TENANT_ID,
   channelMessage,
   CHANNEL,
   connector,
@@ -23,6 +25,12 @@ import {
   serve,
   whatsappSignature,
 } from './fixtures.js';
+
+/** The personal chat a private answer goes to. */
+function privateAnswer(): void {
+  connector().post('/amer/v3/conversations').reply(201, { id: 'a:personal-ana' });
+  connector().post(conversationPath('a:personal-ana')).reply(201, { id: '1' });
+}
 
 describe('TeamsAdapter inbound (/api/messages)', () => {
   const issuer = new FakeIssuer();
@@ -159,14 +167,21 @@ describe('TeamsAdapter inbound (/api/messages)', () => {
       ]);
     });
 
-    it('runs a top-level “@Puente block +34…” as a command and answers in its thread', async () => {
+    it('runs a top-level “@Puente block +34…” as a command and answers privately, in the person’s personal chat', async () => {
       const activity = mentioning('block +34 611 11 11 11 spam', {}, 'ROOT');
       // A top-level post is its own thread root.
       const root = String(activity.id);
       (activity.conversation as { id: string }).id = `${CHANNEL};messageid=${root}`;
+      const created: Record<string, unknown>[] = [];
       const answers: unknown[] = [];
       connector()
-        .post(conversationPath(`${CHANNEL};messageid=${root}`), (body) => {
+        .post('/amer/v3/conversations', (body) => {
+          created.push(body as Record<string, unknown>);
+          return true;
+        })
+        .reply(201, { id: 'a:personal-ana' });
+      connector()
+        .post(conversationPath('a:personal-ana'), (body) => {
           answers.push(body);
           return true;
         })
@@ -176,11 +191,45 @@ describe('TeamsAdapter inbound (/api/messages)', () => {
       expect(handlers.commands).to.deep.equal([
         { name: 'block', text: '+34 611 11 11 11 spam', user: { id: AGENT.aadObjectId, displayName: AGENT.name }, adapter: 'teams', channel: CHANNEL },
       ]);
+      // Bot Connector "create conversation" for a 1:1 chat: the person's Teams id (29:…), not a group.
+      expect(created).to.deep.equal([
+        { isGroup: false, bot: { id: `28:${APP_ID}` }, members: [{ id: AGENT.id }], tenantId: TENANT_ID, channelData: { tenant: { id: TENANT_ID } } },
+      ]);
       expect(answers).to.deep.equal([{ type: 'message', textFormat: 'markdown', text: 'ran block' }]);
     });
 
+    it('answers a command meant for the whole channel in its thread', async () => {
+      handlers.commandReply = async () => ({ text: 'everyone sees this', visibility: 'channel' });
+      const answers: unknown[] = [];
+      connector()
+        .post(conversationPath(`${CHANNEL};messageid=${ROOT_ID}`), (body) => {
+          answers.push(body);
+          return true;
+        })
+        .reply(201, { id: '1' });
+      await postActivity(server.url, mentioning('/blocklist'), issuer.token());
+      expect(answers).to.deep.equal([{ type: 'message', textFormat: 'markdown', text: 'everyone sees this' }]);
+    });
+
+    it('falls back to the thread, @mentioning the person, when Teams will not open a personal chat', async () => {
+      connector().post('/amer/v3/conversations').reply(403, { error: { code: 'Forbidden', message: 'The bot is not installed for the user' } });
+      const answers: Record<string, any>[] = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+      connector()
+        .post(conversationPath(`${CHANNEL};messageid=${ROOT_ID}`), (body) => {
+          answers.push(body as Record<string, unknown>);
+          return true;
+        })
+        .reply(201, { id: '1' });
+      await postActivity(server.url, mentioning('/template list'), issuer.token());
+      expect(answers).to.have.length(1);
+      expect(answers[0]?.text).to.equal(
+        `<at>${AGENT.name}</at>, this is for you: Puente could not open a private chat with you (ask an administrator to install the app for you).\n\nran template`,
+      );
+      expect(answers[0]?.entities).to.deep.equal([{ type: 'mention', text: `<at>${AGENT.name}</at>`, mentioned: { id: AGENT.id, name: AGENT.name } }]);
+    });
+
     it('runs “@Puente /template list” inside a thread as a command on that conversation', async () => {
-      connector().post(conversationPath(`${CHANNEL};messageid=${ROOT_ID}`)).reply(201, { id: '1' });
+      privateAnswer();
       await postActivity(server.url, mentioning('/template list'), issuer.token());
       expect(handlers.messages).to.have.length(0);
       expect(handlers.commands[0]).to.include({ name: 'template', text: 'list' });
@@ -201,7 +250,7 @@ describe('TeamsAdapter inbound (/api/messages)', () => {
     });
 
     it('runs a header card button (Action.Submit) as the command on the thread, with its input', async () => {
-      connector().post(conversationPath(`${CHANNEL};messageid=${ROOT_ID}`)).reply(201, { id: '1' });
+      privateAnswer();
       const activity = channelMessage({ text: undefined, value: { puente: 'action', command: 'template', text: 'send', input: 'welcome es' } });
       await postActivity(server.url, activity, issuer.token());
       expect(handlers.commands[0]).to.include({ name: 'template', text: 'send welcome es', channel: CHANNEL });

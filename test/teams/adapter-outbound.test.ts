@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nock from 'nock';
-import { ADAPTIVE_CARD, TeamsApiError, type TeamsAdapter } from '../../adapters/teams/index.js';
+import { ADAPTIVE_CARD, KEY_ELEMENT_ID, TeamsApiError, type TeamsAdapter } from '../../adapters/teams/index.js';
 import { RetryableChatError } from '../../bot/chat-adapter.js';
 import { MediaError } from '../../bot/media-errors.js';
 import type { ChatMessageRef, ThreadRef } from '../../bot/types.js';
@@ -44,7 +44,7 @@ function texts(element: unknown): string[] {
   if (Array.isArray(element)) return element.flatMap(texts);
   if (typeof element !== 'object' || element === null) return [];
   const item = element as Body;
-  const own = item.type === 'TextBlock' ? [String(item.text)] : [];
+  const own = item.type === 'TextBlock' && item.isVisible !== false ? [String(item.text)] : [];
   return [...own, ...texts(item.body), ...texts(item.columns), ...texts(item.items)];
 }
 
@@ -105,6 +105,9 @@ describe('TeamsAdapter outbound (Bot Connector)', () => {
     expect(attachment.content.actions[0]).to.deep.equal({ type: 'Action.Submit', title: 'Block', data: { puente: 'action', command: 'block', text: '' }, style: 'destructive' });
     expect(attachment.content.actions[1].type).to.equal('Action.ShowCard');
     expect(attachment.content.actions[1].card.actions[0].data).to.deep.equal({ puente: 'action', command: 'template', text: 'send' });
+    // The thread's key rides along, hidden, so a crash after this can find the root (findPosted).
+    expect(attachment.content.body.at(-1)).to.deep.equal({ type: 'TextBlock', id: KEY_ELEMENT_ID, text: 'header:1', isVisible: false });
+    expect(await adapter.findPosted(CHANNEL, undefined, 'header:1')).to.deep.equal({ adapter: 'teams', channel: CHANNEL, id: '1767326199999' });
   });
 
   it('posts a customer message into the thread as a card naming the customer and number', async () => {
@@ -122,16 +125,18 @@ describe('TeamsAdapter outbound (Bot Connector)', () => {
     expect(bodies[0]?.summary).to.equal('Ana: Hola, *urgente*');
   });
 
-  it('posts text without a sender as markdown, with a stand-in id when Teams names no message', async () => {
+  it('posts text without a sender as a plain card carrying its key, with a stand-in id when Teams names no message', async () => {
     const bodies = expectSend(IN_THREAD, { status: 202, body: '' });
     const ref = await adapter.post(THREAD, { text: '👍', key: 'reaction:wamid:👍' });
-    expect(bodies).to.deep.equal([{ type: 'message', textFormat: 'markdown', text: '👍' }]);
+    expect(bodies[0]?.summary).to.equal('👍');
+    expect(texts(bodies[0]?.attachments[0].content)).to.deep.equal(['👍']);
+    expect(bodies[0]?.attachments[0].content.body.at(-1)).to.include({ id: KEY_ELEMENT_ID, text: 'reaction:wamid:👍', isVisible: false });
     expect(ref.id).to.equal('unnamed:reaction:wamid:👍');
   });
 
   it('explains failures in the thread (notices)', async () => {
     const bodies = expectSend(IN_THREAD);
-    await adapter.notify(THREAD, { kind: 'warning', text: 'Not delivered: WhatsApp error 131047: *window closed*', onlyTo: AGENT_MESSAGE.id });
+    await adapter.notify(THREAD, { kind: 'warning', text: 'Not delivered: WhatsApp error 131047: *window closed*' });
     expect(bodies[0]?.text).to.equal('⚠️ Not delivered: WhatsApp error 131047: **window closed**');
   });
 
@@ -159,12 +164,35 @@ describe('TeamsAdapter outbound (Bot Connector)', () => {
     expect(bodies[0]?.text).to.equal('❌ No entregado en WhatsApp');
   });
 
-  for (const status of [429, 412, 502, 504]) {
-    it(`turns HTTP ${status} into a RetryableChatError with Retry-After`, async () => {
-      expectSend(IN_THREAD, { status, body: { error: { code: 'Throttled', message: 'slow down' } }, headers: { 'retry-after': '3' } });
+  for (const status of [502, 504]) {
+    it(`turns HTTP ${status} into a RetryableChatError with Retry-After (the core's durable retry)`, async () => {
+      expectSend(IN_THREAD, { status, body: { error: { code: 'BadGateway', message: 'try later' } }, headers: { 'retry-after': '3' } });
       const error = await rejection(adapter.notify(THREAD, { kind: 'info', text: 'x' }));
       expect(error).to.be.instanceOf(RetryableChatError);
       expect((error as RetryableChatError).retryAfterMs).to.equal(3000);
+    });
+  }
+
+  for (const status of [429, 412]) {
+    it(`waits out a short HTTP ${status} (Retry-After) and sends again, in place`, async () => {
+      const slept: number[] = [];
+      adapter = newTeamsAdapter(issuer, [NUMBER], { pacer: { sleep: async (ms) => void slept.push(ms) } });
+      expectSend(IN_THREAD, { status, body: { error: { code: 'Throttled', message: 'slow down' } }, headers: { 'retry-after': '3' } });
+      const bodies = expectSend(IN_THREAD);
+      await adapter.notify(THREAD, { kind: 'info', text: 'x' });
+      expect(bodies).to.have.length(1);
+      expect(slept.some((ms) => ms >= 2900 && ms <= 3000), `slept ${slept.join(', ')}`).to.equal(true);
+    });
+
+    it(`hands a long HTTP ${status} wait to the core as a RetryableChatError with Retry-After`, async () => {
+      expectSend(IN_THREAD, { status, body: { error: { code: 'Throttled', message: 'slow down' } }, headers: { 'retry-after': '120' } });
+      const error = await rejection(adapter.notify(THREAD, { kind: 'info', text: 'x' }));
+      expect(error).to.be.instanceOf(RetryableChatError);
+      expect((error as RetryableChatError).retryAfterMs).to.equal(120_000);
+      // The thread stays held: the next call does not knock on Teams' door before the time is up.
+      const held = await rejection(adapter.notify(THREAD, { kind: 'info', text: 'y' }));
+      expect(held).to.be.instanceOf(RetryableChatError);
+      expect((held as RetryableChatError).retryAfterMs).to.be.greaterThan(100_000);
     });
   }
 
@@ -182,7 +210,7 @@ describe('TeamsAdapter outbound (Bot Connector)', () => {
     expect(await adapter.announce(CHANNEL, { text: 'alert', key: 'a' })).to.deep.equal({ adapter: 'teams', channel: CHANNEL, id: '42' });
   });
 
-  it('cannot look back (findPosted) and cannot react', async () => {
+  it('finds nothing it did not post (no Graph access in this setup), and cannot react', async () => {
     expect(await adapter.findPosted(CHANNEL, THREAD, 'k')).to.equal(undefined);
     expect(await rejection(adapter.react(AGENT_MESSAGE, '👍', false))).to.be.instanceOf(Error);
   });
@@ -202,7 +230,9 @@ describe('TeamsAdapter outbound (Bot Connector)', () => {
       const ref = await adapter.shareFile(THREAD, staged, { text: 'mira', sender: { name: 'Ana' } });
       expect(ref?.id).to.equal('1767326100777');
       const card = bodies[0]?.attachments[0].content;
-      expect(card.body.at(-1)).to.deep.equal({ type: 'Image', url: 'data:image/png;base64,iVBORw0KGgo=', altText: 'photo.png', size: 'Large' });
+      expect(card.body.at(-2)).to.deep.equal({ type: 'Image', url: 'data:image/png;base64,iVBORw0KGgo=', altText: 'photo.png', size: 'Large' });
+      expect(card.body.at(-1)).to.include({ id: KEY_ELEMENT_ID, text: staged.key });
+      expect(await adapter.findPosted(CHANNEL, THREAD, staged.key)).to.deep.equal({ adapter: 'teams', channel: CHANNEL, id: '1767326100777', threadId: ROOT_ID });
     });
 
     it('refuses files Teams bots cannot show in channels, and images over the inline limit', async () => {

@@ -52,6 +52,8 @@ describe('Bridge with Microsoft Teams', () => {
     const scope = nock('https://smba.test').persist();
     scope.post('/amer/v3/conversations').reply(201, (_uri, body) => {
       created.push(body as Body);
+      // A personal chat (isGroup false) for private answers, otherwise a new channel thread.
+      if ((body as Body).isGroup === false) return { id: `a:dm-${String((body as Body).members[0].id)}` };
       return { id: `${CHANNEL};messageid=${ROOT}` };
     });
     scope.post(/\/amer\/v3\/conversations\/[^/]+\/activities$/).reply(201, (uri, body) => {
@@ -129,20 +131,35 @@ describe('Bridge with Microsoft Teams', () => {
     expect(markers).to.include('✅ Delivered on WhatsApp');
   });
 
-  it('runs “@Puente block” for a supervisor (Azure AD object id) and refuses it to an agent', async () => {
+  it('runs “@Puente block” for a supervisor (Azure AD object id) and refuses it to an agent, answering each in their personal chat', async () => {
     const top = mentioning('block +34 622 22 22 22 spam');
     (top.conversation as { id: string }).id = `${CHANNEL};messageid=${String(top.id)}`;
     expect((await postActivity(server.url, top, issuer.token())).status).to.equal(200);
     const policy = await store.getContactPolicy();
     expect(policy.blocked.map((entry) => [entry.number, entry.by])).to.deep.equal([['34622222222', AGENT.aadObjectId]]);
-    const answer = sent.find((post) => post.conversation === `${CHANNEL};messageid=${String(top.id)}`);
+    const answer = sent.find((post) => post.conversation === `a:dm-${AGENT.id}`);
     expect(answer?.body.text).to.be.a('string').and.not.equal('');
 
     const other = mentioning('unblock +34 622 22 22 22', { from: { id: '29:other', name: 'Luis', aadObjectId: '99999999-1111-2222-3333-444444444444' } });
     (other.conversation as { id: string }).id = `${CHANNEL};messageid=${String(other.id)}`;
     await postActivity(server.url, other, issuer.token());
-    const refusal = sent.find((post) => post.conversation === `${CHANNEL};messageid=${String(other.id)}`);
+    const refusal = sent.find((post) => post.conversation === 'a:dm-29:other');
     expect(refusal?.body.text).to.contain('supervisors');
+    // Nothing private was posted in the channel's threads.
+    expect(sent.filter((post) => post.conversation.startsWith(CHANNEL)).map((post) => post.body.text)).to.not.include(refusal?.body.text);
+  });
+
+  it('tells the agent privately that an edit is not relayed (onlyTo → personal chat)', async () => {
+    await customerWrites('Hola');
+    const reply = mentioning('Te lo envío hoy', {}, ROOT);
+    await postActivity(server.url, reply, issuer.token());
+    await bridge.idle();
+    const edit = channelMessage({ type: 'messageUpdate', id: reply.id, channelData: { eventType: 'editMessage', channel: { id: CHANNEL } } }, ROOT);
+    expect((await postActivity(server.url, edit, issuer.token())).status).to.equal(200);
+    await bridge.idle();
+    const notice = sent.find((post) => post.conversation === `a:dm-${AGENT.id}`);
+    expect(notice?.body.text).to.contain('Edits are not relayed');
+    expect(sent.filter((post) => post.conversation.startsWith(CHANNEL)).map((post) => String(post.body.text))).to.not.include(notice?.body.text);
   });
 
   it('shows a customer’s photo inline and explains a document Teams cannot show', async () => {

@@ -7,7 +7,7 @@ import { createHmac, createSign, generateKeyPairSync, type KeyObject } from 'nod
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import nock from 'nock';
-import { TeamsAdapter } from '../../adapters/teams/index.js';
+import { TeamsAdapter, type TeamsAdapterOptions } from '../../adapters/teams/index.js';
 import { whatsappWebhookRoutes } from '../../adapters/whatsapp/index.js';
 import { HttpServer } from '../../bot/http-server.js';
 import { silentLogger } from '../../bot/logger.js';
@@ -94,8 +94,14 @@ export function teamsConfig(issuer: FakeIssuer): TeamsConfig {
   return { appId: APP_ID, appPassword: 'secret', tenantId: TENANT_ID, serviceUrl: SERVICE_URL, authority: issuer.authority };
 }
 
-export function newTeamsAdapter(issuer: FakeIssuer, numbers: NumberConfig[] = [NUMBER]): TeamsAdapter {
-  return new TeamsAdapter({ config: teamsConfig(issuer), numbers, logger: silentLogger(), tokenSource: async () => 'bot-token' });
+export function newTeamsAdapter(
+  issuer: FakeIssuer,
+  numbers: NumberConfig[] = [NUMBER],
+  options: Pick<TeamsAdapterOptions, 'stateDir' | 'pacer' | 'graph'> & { serviceUrl?: string } = {},
+): TeamsAdapter {
+  const { serviceUrl, ...rest } = options;
+  const config = { ...teamsConfig(issuer), ...(serviceUrl ? { serviceUrl } : {}) };
+  return new TeamsAdapter({ config, numbers, logger: silentLogger(), tokenSource: async () => 'bot-token', ...rest });
 }
 
 /** The bridge's HTTP server with the Teams route and the WhatsApp webhook side by side. */

@@ -19,7 +19,13 @@ describe('Teams app package', () => {
     expect(manifest.id).to.equal('{{TEAMS_APP_ID}}');
     expect(manifest.bots[0].botId).to.equal('{{TEAMS_APP_ID}}');
     expect(manifest.webApplicationInfo.id).to.equal('{{TEAMS_APP_ID}}');
-    expect(manifest.bots[0].scopes).to.deep.equal(['team']);
+    expect(manifest.bots[0].scopes).to.deep.equal(['team', 'personal']);
+  });
+
+  it('can talk to people one to one (private answers and notices go to the personal chat)', () => {
+    expect(manifest.bots[0].scopes).to.include('personal');
+    // Commands stay channel commands: a personal chat only receives.
+    expect(manifest.bots[0].commandLists.map((list: { scopes: string[] }) => list.scopes)).to.deep.equal([['team']]);
   });
 
   it('has the icons Teams requires: 192×192 colour, 32×32 outline', () => {
