@@ -195,19 +195,23 @@ export function loadConfig(env: Env = process.env): Config {
     numbers = parseNumbers(file.numbers, defaults, problems);
     if (numbers.length === 0 && problems.length === 0) problems.push('numbers: the list is empty');
   } else {
+    // One number from the environment opens its threads in Slack (SLACK_CHANNEL_ID) or Zoho Cliq (CLIQ_CHANNEL).
+    const cliqChannel = get('CLIQ_CHANNEL');
     numbers = parseNumbers(
       [
         {
           phone_number_id: get('WHATSAPP_PHONE_NUMBER_ID'),
           display_name: get('WHATSAPP_DISPLAY_NAME'),
           display_number: get('WHATSAPP_DISPLAY_NUMBER'),
+          ...(cliqChannel && !get('SLACK_CHANNEL_ID') ? { adapter: 'cliq', channel: cliqChannel } : {}),
         },
       ],
       defaults,
       [],
     );
     if (!get('WHATSAPP_PHONE_NUMBER_ID')) problems.push('WHATSAPP_PHONE_NUMBER_ID: required (or list numbers in PUENTE_CONFIG)');
-    if (!get('SLACK_CHANNEL_ID')) problems.push('SLACK_CHANNEL_ID: required (or give each number a channel in PUENTE_CONFIG)');
+    if (!get('SLACK_CHANNEL_ID') && !cliqChannel) problems.push('SLACK_CHANNEL_ID: required (or CLIQ_CHANNEL for a Zoho Cliq channel, or give each number a channel in PUENTE_CONFIG)');
+    if (get('SLACK_CHANNEL_ID') && cliqChannel) problems.push('CLIQ_CHANNEL: set either SLACK_CHANNEL_ID or CLIQ_CHANNEL for a number configured from the environment, not both (several numbers: PUENTE_CONFIG)');
   }
 
   const usesSlack = numbers.some((number) => number.adapter === 'slack');
@@ -252,10 +256,15 @@ export function loadConfig(env: Env = process.env): Config {
   const retentionDays = get('MESSAGE_RETENTION_DAYS');
   const messageRetentionDays = retentionDays === undefined ? undefined : parsePositiveNumber(retentionDays, 'MESSAGE_RETENTION_DAYS', 1, problems);
 
+  const databaseUrl = get('DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL: must be a postgres:// or postgresql:// URL');
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
     dataDir: resolve(get('DATA_DIR') ?? './data'),
+    ...optional('databaseUrl', databaseUrl),
+    ...optional('databaseLockName', get('DATABASE_LOCK_NAME')),
     configFile,
     whatsapp,
     slack,

@@ -10,6 +10,10 @@
  * Inbound, Cliq has no event subscription for channel messages: a bot's participation handler and
  * the slash commands' handlers, written in Deluge (README), forward to `POST /webhooks/cliq` with a
  * shared secret. The answer to a command goes back in the HTTP response, which the handler shows.
+ *
+ * Exactly once: every post ends with an invisible marker of its key, and `findPosted` reads the
+ * chat back to find it (unconfirmed.ts U8). Delivery states are reactions on the agent's message
+ * (U10), in the chat the agent wrote in; a notice for one agent is a direct message from the bot.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
@@ -24,19 +28,23 @@ import type {
   Notice,
   NoticeKind,
   PostSender,
+  SharedFile,
   StagedFile,
   ThreadHeader,
 } from '../../bot/chat-adapter.js';
+import { RetryableChatError } from '../../bot/chat-adapter.js';
+import { MediaError, transferError } from '../../bot/media-errors.js';
 import type { Logger } from '../../bot/logger.js';
 import type { AgentMessage, ChatFileRef, ChatMessageRef, DeliveryState, ThreadRef } from '../../bot/types.js';
 import type { CliqConfig } from '../../config/types.js';
 import { CliqApiError, CliqClient } from './client.js';
 import { CliqFiles } from './cliq-files.js';
-import { ADAPTER, interpretCliqBody, type ThreadHint } from './events.js';
-import { cliqText } from './format.js';
+import { CliqDirectory, idOf } from './directory.js';
+import { ADAPTER, interpretCliqBody, parseFileLookup, type ThreadHint } from './events.js';
+import { CLIQ_MAX_TEXT, cliqText } from './format.js';
 import { CliqTokens } from './oauth.js';
 import { CliqPacer, type PacerOptions } from './pacer.js';
-import { rateClassesOf, threadReplyFields } from './unconfirmed.js';
+import { headerButtons, postMarker, rateClassesOf, reactionPath, threadReplyFields } from './unconfirmed.js';
 import { answer, CLIQ_WEBHOOK_PATH, readBody, secretMatches, tokenOf } from './webhook.js';
 
 export interface CliqAdapterOptions {
@@ -53,6 +61,11 @@ export interface CliqAdapterOptions {
 const NOTICE_PREFIX: Record<NoticeKind, string> = { info: 'ℹ️', warning: '⚠️', error: '🛑' };
 /** How many of its own message ids the adapter remembers, to drop their echoes. */
 const REMEMBERED_POSTS = 5000;
+/** How many agents' message ids the adapter remembers with their chat, to react on them without a lookup. */
+const REMEMBERED_CHATS = 5000;
+
+/** The reaction that shows each WhatsApp delivery state on an agent's message (as on Slack). */
+export const STATUS_EMOJI: Record<DeliveryState, string> = { sent: '☑️', delivered: '✅', read: '👀', played: '🎧', failed: '❌' };
 
 export class CliqAdapter implements ChatAdapter {
   readonly name = ADAPTER;
@@ -63,14 +76,15 @@ export class CliqAdapter implements ChatAdapter {
   private readonly tokens: CliqTokens;
   private readonly client: CliqClient;
   private readonly files: CliqFiles;
+  private readonly directory: CliqDirectory;
   private handlers?: ChatHandlers;
   private readonly posted = new Set<string>();
   private readonly channels = new Set<string>();
   /** Channel chat id (`CT_…`) → channel unique name. */
   private readonly channelOfChat = new Map<string, string>();
   private readonly resolvedChannels = new Set<string>();
-  /** Thread chat id → its parent message and the parent channel's chat id. */
-  private readonly threads = new Map<string, { parentMessageId?: string; parentChatId?: string }>();
+  /** Agent message id → the chat (thread) it was written in, from the handler's payload. */
+  private readonly messageChats = new Map<string, string>();
   /** Thread roots posted whose thread is not created yet (so a retried openThread posts no second root). */
   private readonly pendingRoots = new Map<string, string>();
 
@@ -89,6 +103,7 @@ export class CliqAdapter implements ChatAdapter {
     this.tokens = new CliqTokens({ ...options.config, now: options.now });
     this.client = new CliqClient(options.config.apiUrl, this.tokens, new CliqPacer({ now: options.now, ...options.pacer }));
     this.files = new CliqFiles(this.client, options.stagingDir, options.config.botUniqueName);
+    this.directory = new CliqDirectory(this.client, options.logger);
     for (const channel of options.channels ?? []) this.channels.add(channel);
   }
 
@@ -127,6 +142,8 @@ export class CliqAdapter implements ChatAdapter {
             this.logger.debug({ chat: interpretation.chatId }, 'cliq: message outside a known thread ignored');
             return answer(res, 200, { ok: true });
           }
+          this.rememberChat(interpretation.messageId, interpretation.chatId);
+          if (interpretation.thread.threadChatId) this.directory.learnThread(interpretation.thread.threadChatId, thread.id);
           const message: AgentMessage = {
             key: `cliq:${interpretation.chatId}:${interpretation.messageId}`,
             ref: { adapter: ADAPTER, channel: thread.channel, id: interpretation.messageId, threadId: thread.id },
@@ -160,6 +177,16 @@ export class CliqAdapter implements ChatAdapter {
           });
           return answer(res, 200, { text: cliqText(reply.text), visibility: reply.visibility });
         }
+        case 'action': {
+          // A header button: it sits on the thread's root, whose id is the thread's id.
+          const channel = interpretation.channel ?? (interpretation.chatId ? await this.channelOfChatId(interpretation.chatId) : undefined) ?? interpretation.chatId ?? '';
+          const thread: ThreadRef = { adapter: ADAPTER, channel, id: interpretation.messageId };
+          const menu = await handlers.onThreadMenu(thread, interpretation.agent);
+          const action = menu.actions.find((candidate) => candidate.id === interpretation.key && !candidate.input);
+          if (!action) return answer(res, 200, { text: cliqText(menu.text) });
+          const reply = await handlers.onCommand({ name: action.command, text: action.text, user: interpretation.agent, adapter: ADAPTER, channel, thread });
+          return answer(res, 200, { text: cliqText(reply.text), visibility: reply.visibility });
+        }
         case 'rejected':
           this.logger.warn({ reason: interpretation.reason }, 'cliq: webhook body rejected');
           return answer(res, 400, { error: interpretation.reason });
@@ -188,26 +215,8 @@ export class CliqAdapter implements ChatAdapter {
   }
 
   /** `GET /api/v3/threads/{THREAD_CHAT_ID}` (documented), cached: a thread's parent never changes. */
-  private async threadDetails(threadChatId: string): Promise<{ parentMessageId?: string; parentChatId?: string }> {
-    const cached = this.threads.get(threadChatId);
-    if (cached) return cached;
-    let response;
-    try {
-      response = await this.client.call<{ data?: Record<string, unknown> } & Record<string, unknown>>({
-        method: 'GET',
-        path: `/api/v3/threads/${encodeURIComponent(threadChatId)}`,
-        rate: rateClassesOf('read'),
-      });
-    } catch (error) {
-      // Not a thread Cliq will describe (deleted, or not visible to the service user): not ours.
-      if (!(error instanceof CliqApiError)) throw error;
-      this.logger.warn({ threadChatId, err: error.message }, 'cliq: could not look up a thread');
-      return {};
-    }
-    const body = (response.data?.data ?? response.data ?? {}) as Record<string, unknown>;
-    const details = { parentMessageId: idOf(body.thread_message_id), parentChatId: idOf(body.parent_chat_id) };
-    this.threads.set(threadChatId, details);
-    return details;
+  private threadDetails(threadChatId: string): Promise<{ parentMessageId?: string; parentChatId?: string }> {
+    return this.directory.threadDetails(threadChatId);
   }
 
   /** Which of the adapter's channels has this chat id (`GET /api/v2/channelsbyname/{name}` → `chat_id`). */
@@ -216,21 +225,9 @@ export class CliqAdapter implements ChatAdapter {
     if (known) return known;
     for (const channel of this.channels) {
       if (this.resolvedChannels.has(channel)) continue;
-      try {
-        const response = await this.client.call<Record<string, unknown>>({
-          method: 'GET',
-          path: `/api/v2/channelsbyname/${encodeURIComponent(channel)}`,
-          rate: rateClassesOf('read'),
-        });
-        const body = (response.data?.data ?? response.data ?? {}) as Record<string, unknown>;
-        const id = idOf(body.chat_id);
-        if (id) this.channelOfChat.set(id, channel);
-        this.resolvedChannels.add(channel);
-      } catch (error) {
-        if (!(error instanceof CliqApiError)) throw error;
-        this.logger.warn({ channel, err: error.message }, 'cliq: could not look up a channel');
-        this.resolvedChannels.add(channel);
-      }
+      const id = await this.directory.chatIdOfChannel(channel);
+      if (id) this.channelOfChat.set(id, channel);
+      this.resolvedChannels.add(channel);
       if (this.channelOfChat.has(chatId)) break;
     }
     return this.channelOfChat.get(chatId);
@@ -260,12 +257,19 @@ export class CliqAdapter implements ChatAdapter {
     if (this.posted.size > REMEMBERED_POSTS) this.posted.delete(this.posted.values().next().value!);
   }
 
+  private rememberChat(messageId: string, chatId: string): void {
+    this.messageChats.set(messageId, chatId);
+    if (this.messageChats.size > REMEMBERED_CHATS) this.messageChats.delete(this.messageChats.keys().next().value!);
+  }
+
   async openThread(channel: string, header: ThreadHeader): Promise<ThreadRef> {
     // The first line of the header heads the thread in the channel; the rest opens the thread.
     const [first = header.text, ...rest] = header.text.split('\n');
     let parent = this.pendingRoots.get(header.key);
     if (!parent) {
-      parent = await this.postMessage(channel, { text: cliqText(first) }, 'post');
+      // Buttons only for actions that need nothing typed: Cliq has no modal to ask for the rest.
+      const buttons = headerButtons((header.actions ?? []).filter((action) => !action.input));
+      parent = await this.postMessage(channel, { text: marked(cliqText(first), header.key), ...(buttons.length ? { buttons } : {}) }, 'post');
       if (!parent) throw new Error('Cliq answered a sync_message post without a message id');
       this.pendingRoots.set(header.key, parent);
     }
@@ -282,33 +286,115 @@ export class CliqAdapter implements ChatAdapter {
   async post(thread: ThreadRef, post: ChatPost): Promise<ChatMessageRef> {
     const id = await this.postMessage(
       thread.channel,
-      { text: cliqText(post.text, post.quote), ...threadReplyFields(thread.id), ...senderFields(post.sender) },
+      { text: marked(cliqText(post.text, post.quote), post.key), ...threadReplyFields(thread.id), ...senderFields(post.sender) },
       'reply',
     );
     if (!id) this.logger.warn({ key: post.key }, 'cliq: a post was answered without a message id');
     return { adapter: ADAPTER, channel: thread.channel, id: id ?? `unknown:${post.key}`, threadId: thread.id };
   }
 
-  /** Cliq messages carry no metadata to find a post by: the core re-posts after a crash. */
-  async findPosted(): Promise<ChatMessageRef | undefined> {
-    return undefined;
+  /**
+   * Every post ends with an invisible marker of its key (unconfirmed.ts U8): after a crash, the
+   * thread's (or, for a thread root, the channel's) newest messages are read back and searched for it.
+   */
+  async findPosted(channel: string, thread: ThreadRef | undefined, key: string): Promise<ChatMessageRef | undefined> {
+    const chatId = thread ? await this.directory.threadChatOf(channel, thread.id) : await this.directory.chatIdOfChannel(channel);
+    if (!chatId) {
+      this.logger.warn({ channel, thread: thread?.id, key }, 'cliq: cannot look back in this chat; the post may be repeated');
+      return undefined;
+    }
+    const marker = postMarker(key);
+    const found = (await this.directory.messages(chatId)).find((message) => message.text.includes(marker));
+    if (!found) return undefined;
+    this.remember(found.id);
+    return { adapter: ADAPTER, channel, id: found.id, ...(thread ? { threadId: thread.id } : {}) };
   }
 
-  /** Reactions (the only place Slack shows delivery) are not used on Cliq: failures come as notices. */
-  async showStatus(_message: ChatMessageRef, _state: DeliveryState): Promise<void> {}
+  /** A reaction on the agent's message, moving forward only: the new state is added, then the old one removed. */
+  async showStatus(message: ChatMessageRef, state: DeliveryState, previous?: DeliveryState): Promise<void> {
+    const chatId = await this.chatOfMessage(message);
+    if (!chatId) {
+      this.logger.warn({ message: message.id, state }, 'cliq: delivery state not shown (the message\'s chat is unknown)');
+      return;
+    }
+    await this.setReaction(chatId, message.id, STATUS_EMOJI[state], false);
+    if (previous && previous !== state && STATUS_EMOJI[previous]) await this.setReaction(chatId, message.id, STATUS_EMOJI[previous], true);
+  }
 
+  /** The chat an agent's message lives in: known from its event, else the thread it belongs to. */
+  private async chatOfMessage(message: ChatMessageRef): Promise<string | undefined> {
+    const known = this.messageChats.get(message.id);
+    if (known) return known;
+    return message.threadId ? this.directory.threadChatOf(message.channel, message.threadId) : this.directory.chatIdOfChannel(message.channel);
+  }
+
+  /** Reactions are a courtesy: Cliq refusing one (deleted message, missing scope) is logged, not retried. */
+  private async setReaction(chatId: string, messageId: string, emoji: string, remove: boolean): Promise<void> {
+    try {
+      await this.client.call({ method: remove ? 'DELETE' : 'POST', path: reactionPath(chatId, messageId), data: { emoji_code: emoji }, rate: rateClassesOf('react') });
+    } catch (error) {
+      if (!(error instanceof CliqApiError)) throw error;
+      this.logger[remove ? 'debug' : 'warn']({ messageId, emoji, err: error.message }, `cliq: reaction not ${remove ? 'removed' : 'added'}`);
+    }
+  }
+
+  /** Customer reactions stay posts (capabilities.reactions is false) until Cliq's reaction API is confirmed. */
   async react(): Promise<void> {
     throw new Error('the Cliq adapter does not react (capabilities.reactions is false)');
   }
 
   async notify(thread: ThreadRef, notice: Notice): Promise<void> {
-    // No ephemeral messages on Cliq channels: everyone in the thread sees notices.
-    await this.postMessage(thread.channel, { text: cliqText(`${NOTICE_PREFIX[notice.kind]} ${notice.text}`), ...threadReplyFields(thread.id) }, 'reply');
+    const text = cliqText(`${NOTICE_PREFIX[notice.kind]} ${notice.text}`);
+    // Cliq has no ephemeral channel messages: a notice for one agent is a direct message from the bot.
+    if (notice.onlyTo && (await this.sendPrivately(notice.onlyTo, text))) return;
+    await this.postMessage(thread.channel, { text, ...threadReplyFields(thread.id) }, 'reply');
+  }
+
+  /**
+   * `POST /api/v3/bots/{BOT_UNIQUE_NAME}/messages` with `user_ids` (documented): the notice lands
+   * in the agent's chat with the bot. False when Cliq refuses it, so the notice goes to the thread instead.
+   */
+  private async sendPrivately(userId: string, text: string): Promise<boolean> {
+    try {
+      await this.client.call({
+        method: 'POST',
+        path: `/api/v3/bots/${encodeURIComponent(this.config.botUniqueName)}/messages`,
+        data: { text, user_ids: userId },
+        rate: rateClassesOf('post'),
+      });
+      return true;
+    } catch (error) {
+      if (!(error instanceof CliqApiError)) throw error;
+      this.logger.warn({ userId, err: error.message }, 'cliq: private notice refused; posting it in the thread');
+      return false;
+    }
   }
 
   async announce(channel: string, post: ChatPost): Promise<ChatMessageRef> {
-    const id = await this.postMessage(channel, { text: cliqText(post.text), ...senderFields(post.sender) }, 'post');
+    const id = await this.postMessage(channel, { text: marked(cliqText(post.text), post.key), ...senderFields(post.sender) }, 'post');
     return { adapter: ADAPTER, channel, id: id ?? `unknown:${post.key}` };
+  }
+
+  /** The newest file in the channel's latest messages whose name fits, read whole (at most `maxBytes`). */
+  async latestSharedFile(channel: string, extensions: string[], maxBytes: number): Promise<SharedFile | undefined> {
+    const chatId = await this.directory.chatIdOfChannel(channel);
+    if (!chatId) return undefined;
+    const wanted = extensions.map((extension) => extension.toLowerCase());
+    const file = (await this.directory.messages(chatId)).map((message) => message.file).find((candidate) => candidate && wanted.some((extension) => candidate.name.toLowerCase().endsWith(extension)));
+    if (!file) return undefined;
+    if (file.size !== undefined && file.size > maxBytes) throw new Error(`${file.name} is larger than ${maxBytes} bytes`);
+    const download = await this.files.open({ id: file.id, name: file.name });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of download.body) {
+      size += (chunk as Buffer).length;
+      if (size > maxBytes) {
+        download.body.destroy();
+        throw new Error(`${file.name} is larger than ${maxBytes} bytes`);
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return { name: file.name, data: Buffer.concat(chunks) };
   }
 
   stageFile(file: LocalFile): Promise<StagedFile> {
@@ -316,19 +402,39 @@ export class CliqAdapter implements ChatAdapter {
   }
 
   async shareFile(thread: ThreadRef, file: StagedFile, post: Omit<ChatPost, 'key'>): Promise<ChatMessageRef | undefined> {
-    const id = await this.files.share(thread.channel, thread.id, file, cliqText(post.text, post.quote));
+    const id = await this.files.share(thread.channel, thread.id, file, marked(cliqText(post.text, post.quote), file.key));
     if (!id) return undefined;
     this.remember(id);
     return { adapter: ADAPTER, channel: thread.channel, id, threadId: thread.id };
   }
 
-  openFile(file: ChatFileRef): Promise<FileDownload> {
-    return this.files.open(file);
+  async openFile(file: ChatFileRef): Promise<FileDownload> {
+    const lookup = parseFileLookup(file.source);
+    if (!lookup) return this.files.open(file);
+    // Named only (the handler gave no id): the message, read back from its chat, names the file's id.
+    let messages;
+    try {
+      messages = await this.directory.messages(lookup.chatId);
+    } catch (error) {
+      if (error instanceof RetryableChatError) throw transferError(error.message);
+      throw error;
+    }
+    const own = messages.find((message) => message.id === lookup.messageId && message.file?.name === file.name) ?? messages.find((message) => message.id === lookup.messageId && message.file);
+    const found = own?.file ?? messages.find((message) => message.file?.name === file.name)?.file;
+    if (!found) throw new MediaError({ reason: 'gone' });
+    return this.files.open({ ...file, id: found.id, ...(found.size !== undefined ? { size: found.size } : {}) });
   }
 }
 
 export function defaultStagingDir(dataDir: string): string {
   return join(dataDir, 'cliq-staged');
+}
+
+/** Text with the invisible marker of its key at the end, still within Cliq's 5,000 characters. */
+export function marked(text: string, key: string): string {
+  const marker = postMarker(key);
+  const room = CLIQ_MAX_TEXT - marker.length;
+  return (text.length > room ? `${text.slice(0, room - 1)}…` : text) + marker;
 }
 
 /** `bot: { name, image }`: the image must be a public HTTPS URL (reference §3.3). */
@@ -338,7 +444,3 @@ function senderFields(sender: PostSender | undefined): Record<string, unknown> {
   return { bot: { name: sender.name, ...(image ? { image } : {}) } };
 }
 
-function idOf(value: unknown): string | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}

@@ -6,7 +6,7 @@
  */
 import type { Agent, ChatFileRef } from '../../bot/types.js';
 import { cliqToWhatsApp } from './format.js';
-import { commandThreadOfChat, threadOfChat } from './unconfirmed.js';
+import { commandThreadOfChat, stripPostMarkers, threadOfChat } from './unconfirmed.js';
 
 export const ADAPTER = 'cliq';
 
@@ -20,6 +20,7 @@ export type CliqInterpretation =
   | { kind: 'message'; messageId: string; chatId: string; agent: Agent; text: string; files: ChatFileRef[]; timestamp: number; thread: ThreadHint }
   | { kind: 'command'; name: string; text: string; agent: Agent; chatId?: string; thread: ThreadHint }
   | { kind: 'change'; change: 'edit' | 'delete'; messageId: string; agent: Agent; thread: ThreadHint }
+  | { kind: 'action'; key: string; messageId: string; agent: Agent; chatId?: string; channel?: string }
   | { kind: 'ignored'; reason: string }
   | { kind: 'rejected'; reason: string };
 
@@ -47,6 +48,16 @@ export function interpretCliqBody(input: unknown, self: CliqSelf, now: number = 
     if (!agent) return { kind: 'rejected', reason: 'command without a user id' };
     const text = typeof body.arguments === 'string' ? body.arguments : '';
     return { kind: 'command', name, text, agent, ...optional('chatId', str(chat?.id)), thread: commandThreadOfChat(chat, undefined) };
+  }
+  if (body.type === 'action') {
+    // A header button was pressed (README: the `puenteaction` button function forwards it).
+    const args = isObject(body.arguments) ? body.arguments : {};
+    const key = str(body.key) ?? str(args.key);
+    const pressed = isObject(body.message) ? body.message : {};
+    const messageId = str(pressed.id) ?? str(body.message_id);
+    if (!key || !messageId) return { kind: 'rejected', reason: 'action without a key or a message' };
+    if (!agent) return { kind: 'rejected', reason: 'action without a user id' };
+    return { kind: 'action', key, messageId, agent, ...optional('chatId', str(chat?.id)), ...optional('channel', str(chat?.channel_unique_name) ?? str(chat?.unique_name)) };
   }
   const operation = str(body.operation) ?? 'message_sent';
   const change = CHANGES[operation];
@@ -76,8 +87,8 @@ export function interpretCliqBody(input: unknown, self: CliqSelf, now: number = 
     messageId,
     chatId,
     agent,
-    text: cliqToWhatsApp(rawText, mentionNames(data.mentions ?? body.mentions)),
-    files: filesOf(content, message),
+    text: cliqToWhatsApp(stripPostMarkers(rawText), mentionNames(data.mentions ?? body.mentions)),
+    files: filesOf(content, message, [body.attachments, data.attachments, message.attachments, content.attachments], { chatId, messageId }),
     timestamp: Number.isFinite(timestamp) && timestamp > 0 ? timestamp : now,
     thread,
   };
@@ -91,14 +102,38 @@ function agentOf(user: Json | undefined): Agent | undefined {
   return { id, ...optional('displayName', displayName) };
 }
 
-/** `content.file` / `file` ({ id, name, type, size }); attachments given only by name cannot be fetched. */
-function filesOf(content: Json, message: Json): ChatFileRef[] {
+const LOOKUP_PREFIX = 'cliq-lookup:';
+
+/** Where a file named without an id is found again: the message it came in, read back from its chat. */
+export function parseFileLookup(source: string | undefined): { chatId: string; messageId: string } | undefined {
+  if (!source?.startsWith(LOOKUP_PREFIX)) return undefined;
+  const parsed = parseJson(source.slice(LOOKUP_PREFIX.length));
+  if (!isObject(parsed) || !str(parsed.chat) || !str(parsed.message)) return undefined;
+  return { chatId: str(parsed.chat)!, messageId: str(parsed.message)! };
+}
+
+/**
+ * `content.file` / `file` ({ id, name, type, size }). Handlers may give attachments by name only
+ * (reference §5: the bot message handler's `attachments`): those carry a lookup `source`, and the
+ * adapter finds their id in the chat's messages (`content.file.id`) when the core opens them.
+ */
+function filesOf(content: Json, message: Json, named: unknown[], where: { chatId: string; messageId: string }): ChatFileRef[] {
   const candidates = [content.file, message.file, ...(Array.isArray(content.files) ? content.files : [])];
   const files: ChatFileRef[] = [];
+  for (const list of named) {
+    for (const entry of Array.isArray(list) ? list : []) {
+      const name = typeof entry === 'string' ? str(entry) : isObject(entry) && !str(entry.id) ? str(entry.name) ?? str(entry.file_name) : undefined;
+      if (isObject(entry) && str(entry.id)) candidates.push(entry);
+      if (!name || files.some((file) => file.name === name)) continue;
+      files.push({ id: `${where.messageId}/${name}`, name, source: `${LOOKUP_PREFIX}${JSON.stringify({ chat: where.chatId, message: where.messageId })}` });
+    }
+  }
   for (const candidate of candidates) {
     if (!isObject(candidate)) continue;
     const id = str(candidate.id);
     if (!id || files.some((file) => file.id === id)) continue;
+    const byName = files.findIndex((file) => file.source?.startsWith(LOOKUP_PREFIX) && file.name === str(candidate.name));
+    if (byName >= 0) files.splice(byName, 1); // the same file, this time with its id
     const size = Number(candidate.size);
     files.push({
       id,

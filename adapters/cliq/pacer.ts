@@ -9,8 +9,8 @@
 import { RetryableChatError } from '../../bot/chat-adapter.js';
 import type { RateClass } from './unconfirmed.js';
 
-/** Published thresholds (50, 20, 20 a minute) less a margin for other clients of the same user. */
-export const DEFAULT_LIMITS: Record<RateClass, number> = { message: 45, thread: 18, file: 18 };
+/** Published thresholds (50, 20, 20, and 15 for reading a chat's messages, a minute) less a margin for other clients of the same user. */
+export const DEFAULT_LIMITS: Record<RateClass, number> = { message: 45, thread: 18, file: 18, history: 13 };
 const WINDOW_MS = 60_000;
 
 export interface PacerOptions {
@@ -24,7 +24,7 @@ export interface PacerOptions {
 export class CliqPacer {
   private readonly limits: Record<RateClass, number>;
   /** Start times of the calls of the last minute (and reservations in the near future), per class. */
-  private readonly taken: Record<RateClass, number[]> = { message: [], thread: [], file: [] };
+  private readonly taken: Record<RateClass, number[]> = { message: [], thread: [], file: [], history: [] };
   private lockedUntil = 0;
   private readonly maxQueueMs: number;
   private readonly now: () => number;

@@ -11,6 +11,7 @@ import { silentLogger } from '../../bot/logger.js';
 import { MediaError } from '../../bot/media-errors.js';
 import { CliqAdapter } from '../../adapters/cliq/index.js';
 import { CliqPacer } from '../../adapters/cliq/pacer.js';
+import { postMarker } from '../../adapters/cliq/unconfirmed.js';
 import type { CliqConfig } from '../../config/types.js';
 import { FakeCliq } from './fake-cliq.js';
 
@@ -114,7 +115,8 @@ describe('Cliq adapter (REST API)', () => {
       expect(cliq.posts).to.have.length(2);
       const [root, opening] = cliq.posts;
       expect(root!.query).to.deep.equal({ bot_unique_name: 'puentebot' });
-      expect(root!.body).to.deep.equal({ text: '*Ana García* (+34611111111) wrote to *Ventas*. New contact.', sync_message: true });
+      expect(root!.body).to.deep.equal({ text: `*Ana García* (+34611111111) wrote to *Ventas*. New contact.${postMarker('thread:c1')}`, sync_message: true });
+      expect(root!.text).to.equal('*Ana García* (+34611111111) wrote to *Ventas*. New contact.');
       expect(thread).to.deep.equal({ adapter: 'cliq', channel: 'sales', id: root!.messageId });
       expect(opening!.body).to.include({ thread_message_id: root!.messageId, post_in_parent: false, text: 'Reply in this thread to answer on WhatsApp.' });
       expect(opening!.body.thread_title).to.equal('Ana García (+34611111111) · Ventas');
@@ -146,13 +148,21 @@ describe('Cliq adapter (REST API)', () => {
       const post = cliq.posts[0]!;
       expect(post.query.bot_unique_name).to.equal('puentebot');
       expect(post.body).to.deep.equal({
-        text: '> *Lucía*: Buenos días\nHola, *urgente*',
+        text: `> *Lucía*: Buenos días\nHola, *urgente*${postMarker('wamid.1')}`,
         thread_message_id: '1700000000001_sales',
         post_in_parent: false,
         bot: { name: 'Ana García', image: 'https://cdn.example.com/ana.png' },
         sync_message: true,
       });
       expect(ref).to.deep.equal({ adapter: 'cliq', channel: 'sales', id: post.messageId, threadId: '1700000000001_sales' });
+    });
+
+    it("keeps a post with its marker within Cliq's 5,000 characters", async () => {
+      const a = await adapter();
+      await a.post({ adapter: 'cliq', channel: 'sales', id: 'p1' }, { text: 'x'.repeat(4500), quote: { author: 'Ana', text: 'y'.repeat(800) }, key: 'in:long' });
+      const text = String(cliq.posts[0]!.body.text);
+      expect(text.length).to.equal(5000);
+      expect(text.endsWith(postMarker('in:long'))).to.equal(true);
     });
 
     it('leaves out a sender image that is not public HTTPS', async () => {
@@ -163,13 +173,115 @@ describe('Cliq adapter (REST API)', () => {
 
     it('notices go into the thread with their marker', async () => {
       const a = await adapter();
-      await a.notify({ adapter: 'cliq', channel: 'sales', id: 'p1' }, { kind: 'warning', text: 'Not sent', onlyTo: '631' });
+      await a.notify({ adapter: 'cliq', channel: 'sales', id: 'p1' }, { kind: 'warning', text: 'Not sent' });
       expect(cliq.posts[0]!.body).to.include({ text: '⚠️ Not sent', thread_message_id: 'p1' });
+      expect(cliq.botMessages).to.have.length(0);
     });
 
     it('declares capabilities the core reads instead of asking which tool this is', async () => {
       const a = await adapter();
       expect(a.capabilities).to.deep.equal({ customSender: true, reactions: false, ephemeral: false, maxTextLength: 4500, maxFileBytes: 50 * 1024 * 1024, fileCustomSender: false });
+    });
+  });
+
+  describe('looking back after a crash (findPosted)', () => {
+    const header = { customerName: 'Ana', customerNumber: '+34611111111', lineName: 'Ventas', returning: false, text: 'Ana wrote\nReply here', key: 'thread:conv-1:cliq:sales' };
+
+    it('finds a post in its thread by the invisible key marker, with a fresh adapter (nothing in memory)', async () => {
+      const before = await adapter();
+      const thread = await before.openThread('sales', header);
+      const posted = await before.post(thread, { text: 'Hola', sender: { name: 'Ana' }, key: 'in:wamid.A' });
+      await before.post(thread, { text: 'Hola', sender: { name: 'Ana' }, key: 'in:wamid.B' }); // same text, other key
+      const after = await adapter(); // the process restarted
+      const found = await after.findPosted('sales', thread, 'in:wamid.A');
+      expect(found).to.deep.equal({ adapter: 'cliq', channel: 'sales', id: posted.id, threadId: thread.id });
+      expect(await after.findPosted('sales', thread, 'in:wamid.C')).to.equal(undefined);
+      const reads = cliq.requests.filter((request) => request.method === 'GET' && request.path.startsWith('/api/v2/chats/'));
+      expect(reads.every((request) => request.path === `/api/v2/chats/${cliq.threadOf(thread.id)!.threadChatId}/messages`)).to.equal(true);
+    });
+
+    it('finds a thread root among the channel messages, so a recovered conversation opens no second thread', async () => {
+      const before = await adapter();
+      const thread = await before.openThread('sales', header);
+      const after = await adapter();
+      expect(await after.findPosted('sales', undefined, header.key)).to.deep.equal({ adapter: 'cliq', channel: 'sales', id: thread.id });
+      expect(await after.findPosted('sales', undefined, 'thread:conv-2:cliq:sales')).to.equal(undefined);
+    });
+
+    it('finds a shared file by its staged key, asking each thread for its parent when the listing omits it', async () => {
+      const before = await adapter();
+      const thread = await before.openThread('sales', header);
+      const path = join(dir, 'photo');
+      await writeFile(path, Buffer.from([0xff, 0xd8, 0xff]));
+      const staged = await before.stageFile({ path, name: 'photo.jpg', size: 3, mimeType: 'image/jpeg' });
+      const shared = await before.shareFile(thread, staged, { text: '*Ana*: foto' });
+      cliq.threadListWithoutParents = true;
+      const after = await adapter();
+      expect(await after.findPosted('sales', thread, staged.key)).to.deep.equal(shared);
+      expect(cliq.requests.some((request) => request.path === `/api/v3/threads/${cliq.threadOf(thread.id)!.threadChatId}`)).to.equal(true);
+    });
+
+    it('a thread Cliq does not list cannot be looked back in: undefined, and the core posts again', async () => {
+      const a = await adapter();
+      expect(await a.findPosted('sales', { adapter: 'cliq', channel: 'sales', id: 'no-such-parent' }, 'in:wamid.X')).to.equal(undefined);
+    });
+
+    it('reads history under its own, lower limit (15 a minute on Cliq): a long wait goes back to the core', async () => {
+      const a = await adapter({}, { limits: { history: 1 }, maxQueueMs: 1_000 });
+      await a.findPosted('sales', undefined, 'k1');
+      const error = await a.findPosted('sales', undefined, 'k2').then(() => undefined, (e: unknown) => e as RetryableChatError);
+      expect(error).to.be.instanceOf(RetryableChatError);
+      await a.announce('sales', { text: 'posts are not held back by reads', key: 'k3' });
+    });
+  });
+
+  describe('delivery state and private notices', () => {
+    it("reacts on the agent's message in its thread even after a restart, replacing the previous state", async () => {
+      const before = await adapter();
+      const thread = await before.openThread('sales', { lineName: 'Ventas', returning: false, text: 'A\nB', key: 't1' });
+      const threadChat = cliq.threadOf(thread.id)!.threadChatId;
+      const agentMessage = cliq.addMessage(threadChat, { text: 'Hola Ana' });
+      const ref = { adapter: 'cliq', channel: 'sales', id: agentMessage.id, threadId: thread.id };
+      const after = await adapter();
+      await after.showStatus(ref, 'sent');
+      await after.showStatus(ref, 'delivered', 'sent');
+      expect(cliq.reactionsOn(agentMessage.id)).to.deep.equal(['✅']);
+      expect(cliq.reactions.map((reaction) => reaction.chatId)).to.deep.equal([threadChat, threadChat, threadChat]);
+      await after.showStatus(ref, 'failed', 'delivered');
+      expect(cliq.reactionsOn(agentMessage.id)).to.deep.equal(['❌']);
+    });
+
+    it('a notice for one agent is a direct message from the bot, and goes to the thread if Cliq refuses it', async () => {
+      const a = await adapter();
+      const thread = { adapter: 'cliq', channel: 'sales', id: 'p1' };
+      await a.notify(thread, { kind: 'warning', text: 'Edits are not relayed', onlyTo: '63000002' });
+      expect(cliq.botMessages).to.deep.equal([{ bot: 'puentebot', body: { text: '⚠️ Edits are not relayed', user_ids: '63000002' } }]);
+      expect(cliq.posts).to.have.length(0);
+      cliq.refuseBotMessages = true;
+      await a.notify(thread, { kind: 'info', text: 'Only for you', onlyTo: '63000002' });
+      expect(cliq.posts.map((post) => [post.text, post.body.thread_message_id])).to.deep.equal([['ℹ️ Only for you', 'p1']]);
+    });
+  });
+
+  describe('files shared in a channel (/dnc import)', () => {
+    it('downloads the newest CSV among the channel messages', async () => {
+      const a = await adapter();
+      const chat = cliq.channelChatId('sales');
+      cliq.addMessage(chat, { file: { name: 'old.csv', type: 'text/csv', data: Buffer.from('+34600000001\n') }, time: 1 });
+      cliq.addMessage(chat, { file: { name: 'Bajas.CSV', type: 'text/csv', data: Buffer.from('+34600000002\n') }, time: 2 });
+      cliq.addMessage(chat, { file: { name: 'photo.jpg', type: 'image/jpeg', data: Buffer.from([0xff, 0xd8]) }, time: 3 });
+      cliq.addMessage(chat, { text: 'here is the list', time: 4 });
+      const file = await a.latestSharedFile('sales', ['.csv'], 1024);
+      expect(file!.name).to.equal('Bajas.CSV');
+      expect(file!.data.toString()).to.equal('+34600000002\n');
+    });
+
+    it('refuses a file over the limit and answers undefined when there is none', async () => {
+      const a = await adapter();
+      expect(await a.latestSharedFile('sales', ['.csv'], 1024)).to.equal(undefined);
+      cliq.addMessage(cliq.channelChatId('sales'), { file: { name: 'big.csv', type: 'text/csv', data: Buffer.alloc(2048, 0x31) } });
+      const error = await a.latestSharedFile('sales', ['.csv'], 1024).then(() => undefined, (e: unknown) => e as Error);
+      expect(error!.message).to.contain('larger than 1024 bytes');
     });
   });
 
@@ -186,7 +298,9 @@ describe('Cliq adapter (REST API)', () => {
       const ref = await a.shareFile({ adapter: 'cliq', channel: 'sales', id: 'p1' }, staged, { text: '*Ana*: la factura' });
       const post = cliq.posts[0]!;
       expect(post.query.bot_unique_name).to.equal('puentebot');
-      expect(post.body).to.include({ text: '*Ana*: la factura', thread_message_id: 'p1', sync_message: 'true' });
+      expect(post.text).to.equal('*Ana*: la factura');
+      expect(post.marker).to.equal(postMarker(staged.key));
+      expect(post.body).to.include({ thread_message_id: 'p1', sync_message: 'true' });
       expect(post.file).to.deep.include({ name: 'factura.pdf', field: 'attachments' });
       expect(post.file!.data.equals(bytes)).to.equal(true);
       expect(ref).to.deep.equal({ adapter: 'cliq', channel: 'sales', id: post.messageId, threadId: 'p1' });
@@ -278,7 +392,7 @@ describe('Cliq adapter (REST API)', () => {
         clock += lockMs;
         await a.post(thread, { text: 'one', key: 'k1' });
         await a.post(thread, { text: 'two', key: 'k2' });
-        expect(cliq.posts.map((post) => post.body.text)).to.deep.equal(['one', 'two']);
+        expect(cliq.posts.map((post) => post.text)).to.deep.equal(['one', 'two']);
       });
     }
   });

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { startPuente, type Puente } from '../../app.js';
+import type { Puente } from '../../app.js';
 import { silentLogger } from '../../bot/logger.js';
 import { loadConfig } from '../../config/load.js';
 import { WhatsAppEmulator } from '../../sandbox/emulators/index.js';
@@ -64,6 +64,10 @@ describe('Bridge with Zoho Cliq', () => {
       SUPERVISORS: SUPERVISOR.id,
     });
     expect(config.slack).to.equal(undefined);
+    // Imported as `npm start` loads it (ESM): app.ts imports adapters lazily, and a static import here
+    // would give the core (loaded through mocha's require) other copies of bot/ classes than the
+    // adapter's, so `instanceof RetryableChatError` would fail only under test.
+    const { startPuente } = await import('../../app.js');
     puente = await startPuente({ ...config, port: 0 }, silentLogger(), { host: '127.0.0.1' });
     whatsapp.setWebhookUrl(`http://127.0.0.1:${puente.port}/webhooks/whatsapp`);
   });
@@ -94,11 +98,13 @@ describe('Bridge with Zoho Cliq', () => {
     expect(root!.channel).to.equal('ventas');
     expect(root!.body.text).to.contain('Ana García');
     expect(opening!.body.thread_message_id).to.equal(root!.messageId);
-    expect(message!.body).to.deep.include({ text: 'Hola, ¿tenéis la talla M?', thread_message_id: root!.messageId, bot: { name: 'Ana García' } });
+    expect(message!.text).to.equal('Hola, ¿tenéis la talla M?');
+    expect(message!.body).to.deep.include({ thread_message_id: root!.messageId, bot: { name: 'Ana García' } });
     for (const post of cliq.posts) expect(post.query.bot_unique_name).to.equal('puentebot');
     await customerWrites('¿Y en azul?');
     expect(cliq.threads).to.have.length(1);
-    expect(cliq.posts.at(-1)!.body).to.deep.include({ text: '¿Y en azul?', thread_message_id: root!.messageId });
+    expect(cliq.posts.at(-1)!.text).to.equal('¿Y en azul?');
+    expect(cliq.posts.at(-1)!.body).to.deep.include({ thread_message_id: root!.messageId });
   });
 
   it('relays an agent reply from the thread to WhatsApp, once', async () => {
@@ -123,6 +129,29 @@ describe('Bridge with Zoho Cliq', () => {
     expect(cliq.requests.some((request) => request.path === '/api/v2/files/f-981')).to.equal(true);
   });
 
+  it('fetches an agent file the handler names only by file name, through the chat it was written in', async () => {
+    await customerWrites('¿Me mandas la factura?');
+    const thread = cliq.threads[0]!;
+    const written = cliq.addMessage(thread.threadChatId, { text: 'Aquí está', file: { name: 'factura.pdf', type: 'application/pdf', data: pdf() } });
+    const body = participationBody({ messageId: written.id, threadChatId: thread.threadChatId, text: 'Aquí está' });
+    (body.data as { message: Record<string, unknown> }).message.attachments = ['factura.pdf'];
+    expect((await toBridge(body)).status).to.equal(200);
+    const sent = await until('document on WhatsApp', () => whatsapp.sent({ to: ANA.waId }).find((record) => record.type === 'document'));
+    expect((sent.body.document as { filename?: string }).filename).to.equal('factura.pdf');
+    expect(cliq.requests.some((request) => request.path === `/api/v2/chats/${thread.threadChatId}/messages`)).to.equal(true);
+    expect(cliq.requests.some((request) => request.path === `/api/v2/files/${written.file!.id}`)).to.equal(true);
+  });
+
+  it('/dnc import reads the newest CSV shared in the Cliq channel', async () => {
+    cliq.addMessage(cliq.channelChatId('ventas'), { file: { name: 'robinson.csv', type: 'text/csv', data: Buffer.from('telefono\n+34 622 22 22 22\n+34 633 33 33 33\n') } });
+    const response = await toBridge({ type: 'command', command: 'dnc', arguments: 'import', user: SUPERVISOR, chat: { id: 'CT_ventas_2243', type: 'channel', title: 'ventas' } });
+    const reply = (await response.json()) as { text: string };
+    expect(reply.text).to.contain('2');
+    expect(reply.text).to.contain('robinson.csv');
+    const check = await toBridge({ type: 'command', command: 'dnc', arguments: 'check +34622222222', user: SUPERVISOR, chat: { id: 'CT_ventas_2243', type: 'channel' } });
+    expect(((await check.json()) as { text: string }).text).to.contain('⛔');
+  });
+
   it('posts a customer photo into the thread as a file', async () => {
     await customerWrites('Hola');
     expect((await whatsapp.sendMedia(SALES.phoneNumberId, ANA, { kind: 'image', data: jpeg(), mimeType: 'image/jpeg', caption: 'la caja rota' })).status).to.equal(200);
@@ -139,7 +168,7 @@ describe('Bridge with Zoho Cliq', () => {
     await customerWrites('uno');
     await customerWrites('dos');
     expect(cliq.threads).to.have.length(1);
-    expect(cliq.posts.filter((post) => post.body.bot).map((post) => post.body.text)).to.deep.equal(['uno', 'dos']);
+    expect(cliq.posts.filter((post) => post.body.bot).map((post) => post.text)).to.deep.equal(['uno', 'dos']);
   });
 
   it('refuses webhook calls without the shared secret, and relays nothing', async () => {
@@ -152,7 +181,7 @@ describe('Bridge with Zoho Cliq', () => {
     expect(whatsapp.sent({ to: ANA.waId })).to.have.length(0);
   });
 
-  it('tells the agent that an edit or a delete does not reach WhatsApp', async () => {
+  it('tells only the agent, as a direct message from the bot, that an edit does not reach WhatsApp', async () => {
     await customerWrites('Hola');
     const thread = cliq.threads[0]!;
     const reply = participationBody({ messageId: '1764080000005_x', threadChatId: thread.threadChatId, text: 'Hola Ana' });
@@ -161,9 +190,48 @@ describe('Bridge with Zoho Cliq', () => {
     const before = cliq.posts.length;
     expect((await toBridge({ ...reply, operation: 'message_edited' })).status).to.equal(200);
     await puente.bridge.idle();
-    const notice = await until('edit notice', () => cliq.posts.slice(before).find((post) => String(post.body.text).startsWith('⚠️')));
-    expect(notice.body.thread_message_id).to.equal(thread.parentMessageId);
+    const notice = await until('edit notice', () => cliq.botMessages.find((message) => String(message.body.text).startsWith('⚠️')));
+    expect(notice.bot).to.equal('puentebot');
+    expect(notice.body.user_ids).to.equal('63123456'); // the agent who edited, nobody else
+    expect(String(notice.body.text)).to.contain('WhatsApp');
+    expect(cliq.posts.slice(before).filter((post) => post.text.startsWith('⚠️'))).to.have.length(0);
     expect(whatsapp.sent({ to: ANA.waId })).to.have.length(1);
+  });
+
+  it("shows WhatsApp's delivery states on the agent's message as reactions, each replacing the last", async () => {
+    await customerWrites('Hola');
+    const thread = cliq.threads[0]!;
+    const reply = participationBody({ messageId: '1764080000006_x', threadChatId: thread.threadChatId, text: 'Buenos días' });
+    expect((await toBridge(reply)).status).to.equal(200);
+    await until('read on the reply', () => cliq.reactionsOn('1764080000006_x').join() === '👀');
+    await puente.bridge.idle();
+    const history = cliq.reactions.filter((reaction) => reaction.messageId === '1764080000006_x');
+    expect(history.map((reaction) => `${reaction.op} ${reaction.emoji}`)).to.deep.equal(['add ☑️', 'add ✅', 'remove ☑️', 'add 👀', 'remove ✅']);
+    // In the thread's chat, where the agent wrote it.
+    expect(history.every((reaction) => reaction.chatId === thread.threadChatId)).to.equal(true);
+  });
+
+  it('marks a reply WhatsApp could not deliver with ❌ and explains it in the thread', async () => {
+    await customerWrites('Hola');
+    const thread = cliq.threads[0]!;
+    whatsapp.failNext(1, { code: 131026, mode: 'async' });
+    expect((await toBridge(participationBody({ messageId: '1764080000008_x', threadChatId: thread.threadChatId, text: 'No llegará' }))).status).to.equal(200);
+    await until('❌ on the reply', () => cliq.reactionsOn('1764080000008_x').includes('❌'));
+    const notice = await until('failure notice', () => cliq.posts.find((post) => post.text.startsWith('🛑') && post.text.includes('131026')));
+    expect(notice.body.thread_message_id).to.equal(thread.parentMessageId);
+    expect(cliq.botMessages).to.have.length(0); // everyone in the thread sees why
+  });
+
+  it('never moves a delivery state back when WhatsApp reports out of order', async () => {
+    await customerWrites('Hola');
+    whatsapp.holdStatuses();
+    const thread = cliq.threads[0]!;
+    expect((await toBridge(participationBody({ messageId: '1764080000007_x', threadChatId: thread.threadChatId, text: 'Enviado' }))).status).to.equal(200);
+    await until('three statuses held', () => whatsapp.heldStatuses().length === 3);
+    await whatsapp.releaseStatuses({ order: 'reverse' });
+    await until('read on the reply', () => cliq.reactionsOn('1764080000007_x').join() === '👀');
+    await puente.bridge.idle();
+    expect(cliq.reactions.filter((reaction) => reaction.messageId === '1764080000007_x').map((reaction) => `${reaction.op} ${reaction.emoji}`)).to.deep.equal(['add 👀']);
   });
 
   it("drops the bot's own posts and the service user's messages", async () => {
@@ -187,6 +255,30 @@ describe('Bridge with Zoho Cliq', () => {
     expect(reply.text).to.contain('+34622222222');
     expect(reply.text).not.to.contain('SUPERVISORS');
     expect((await toBridge({ type: 'command', command: 'block', arguments: '+34 633', user: SUPERVISOR }, 'nope')).status).to.equal(401);
+  });
+
+  it("puts Block and Unblock buttons on the thread's header; a press runs the command for that conversation, with roles", async () => {
+    await customerWrites('Hola');
+    const root = cliq.posts[0]!;
+    const buttons = root.body.buttons as { label: string; type: string; key: string; action: { type: string; data: { name: string } } }[];
+    expect(buttons.map((button) => [button.key, button.label, button.type])).to.deep.equal([
+      ['block', 'Bloquear', '-'],
+      ['unblock', 'Desbloquear', '+'],
+    ]);
+    expect(buttons.every((button) => button.action.type === 'invoke.function' && button.action.data.name === 'puenteaction')).to.equal(true);
+    const press = (user: typeof AGENT, key: string) =>
+      toBridge({ type: 'action', arguments: { key }, message: { id: root.messageId }, user, chat: { id: 'CT_ventas_2243', type: 'channel' } });
+    const refused = (await (await press(AGENT, 'block')).json()) as { text: string };
+    expect(refused.text).to.contain('SUPERVISORS');
+    const done = (await (await press(SUPERVISOR, 'block')).json()) as { text: string };
+    expect(done.text).to.contain('+34611111111');
+    expect(done.text).not.to.contain('SUPERVISORS');
+    // The block holds: the customer's next message is not relayed.
+    const before = cliq.posts.length;
+    await customerWrites('¿Hola?');
+    expect(cliq.posts.length).to.equal(before);
+    const unknown = (await (await press(SUPERVISOR, 'template')).json()) as { text: string };
+    expect(unknown.text).not.to.contain('+34611111111');
   });
 
   it('a command typed in a thread acts on that conversation', async () => {

@@ -10,7 +10,8 @@ import { expect } from 'chai';
 import { createLogger } from '../../bot/logger.js';
 import { ConfigError, loadConfig } from '../../config/load.js';
 import { CliqAdapter } from '../../adapters/cliq/index.js';
-import { interpretCliqBody } from '../../adapters/cliq/events.js';
+import { interpretCliqBody, parseFileLookup } from '../../adapters/cliq/events.js';
+import { postMarker } from '../../adapters/cliq/unconfirmed.js';
 import { secretMatches } from '../../adapters/cliq/webhook.js';
 import { FakeCliq } from './fake-cliq.js';
 
@@ -46,6 +47,31 @@ describe('Cliq configuration', () => {
     const config = loadConfig({ ...base, PUENTE_CONFIG: join(dir, 'p.yaml'), CLIQ_API_URL: 'http://127.0.0.1:9', CLIQ_ACCOUNTS_URL: 'http://127.0.0.1:8', CLIQ_MAX_FILE_MB: '25', CLIQ_IGNORE_USER_IDS: '63999999', SUPERVISORS: '63000001' });
     expect(config.cliq).to.deep.include({ apiUrl: 'http://127.0.0.1:9', accountsUrl: 'http://127.0.0.1:8', maxFileBytes: 25 * 1024 * 1024, ignoreUserIds: ['63999999'], dataCentre: 'com' });
     expect(config.supervisors).to.deep.equal(['63000001']);
+  });
+
+  it('configures one Cliq number from the environment alone with CLIQ_CHANNEL (no Slack keys)', () => {
+    const config = loadConfig({ ...base, WHATSAPP_PHONE_NUMBER_ID: '1001', CLIQ_CHANNEL: 'ventas' });
+    expect(config.numbers).to.have.length(1);
+    expect(config.numbers[0]).to.include({ phoneNumberId: '1001', adapter: 'cliq', channel: 'ventas' });
+    expect(config.slack).to.equal(undefined);
+    expect(config.cliq).to.deep.include({ botUniqueName: 'puentebot' });
+  });
+
+  it('names the missing keys of an environment-only Cliq number, and refuses two channels for one number', () => {
+    const problemsOf = (env: Record<string, string>): string => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        return (error as ConfigError).problems.join('\n');
+      }
+      return '';
+    };
+    const env = { WHATSAPP_ACCESS_TOKEN: 't', WHATSAPP_APP_SECRET: 's', WHATSAPP_VERIFY_TOKEN: 'v', WHATSAPP_PHONE_NUMBER_ID: '1001' };
+    const missingCliq = problemsOf({ ...env, CLIQ_CHANNEL: 'ventas', CLIQ_CLIENT_ID: '1000.ID' });
+    for (const key of ['CLIQ_CLIENT_SECRET', 'CLIQ_REFRESH_TOKEN', 'CLIQ_BOT_UNIQUE_NAME', 'CLIQ_WEBHOOK_SECRET']) expect(missingCliq).to.contain(`${key}: required`);
+    expect(missingCliq).not.to.contain('SLACK');
+    expect(problemsOf(env)).to.contain('CLIQ_CHANNEL');
+    expect(problemsOf({ ...base, ...env, CLIQ_CHANNEL: 'ventas', SLACK_CHANNEL_ID: 'C123', SLACK_BOT_TOKEN: 'x', SLACK_SIGNING_SECRET: 'y' })).to.contain('CLIQ_CHANNEL: set either SLACK_CHANNEL_ID or CLIQ_CHANNEL');
   });
 
   it('names every missing or bad key', () => {
@@ -101,10 +127,28 @@ describe('Cliq handler bodies', () => {
     expect(interpretCliqBody({ data: { message: { id: 'M', text: 'x' } }, user: { id: '63999999' }, chat: { id: 'CT_1-T-2' } }, self).kind).to.equal('ignored');
   });
 
+  it("strips Puente's invisible post markers from an agent's text (a copied customer message)", () => {
+    const result = interpretCliqBody({ data: { message: { id: 'M3', text: `Dijo: Hola${postMarker('in:wamid.1')} ¿vale?` } }, user: { id: '63000002' }, chat: { id: 'CT_1-T-2' } }, self);
+    expect((result as { text: string }).text).to.equal('Dijo: Hola ¿vale?');
+  });
+
+  it('keeps attachments named without an id, with where to find them, and prefers an id when one is given', () => {
+    const result = interpretCliqBody(
+      { data: { message: { id: 'M4', text: 'docs', attachments: ['a.pdf', { name: 'b.png' }, { id: 'f9', name: 'c.txt' }] } }, user: { id: '63000002' }, chat: { id: 'CT_1-T-2' } },
+      self,
+    ) as { files: { id: string; name: string; source?: string }[] };
+    expect(result.files.map((file) => file.name)).to.deep.equal(['a.pdf', 'b.png', 'c.txt']);
+    expect(parseFileLookup(result.files[0]!.source)).to.deep.equal({ chatId: 'CT_1-T-2', messageId: 'M4' });
+    expect(result.files[2]).to.include({ id: 'f9' });
+    expect(parseFileLookup(result.files[2]!.source)).to.equal(undefined);
+  });
+
   it('rejects what is not a usable body', () => {
     expect(interpretCliqBody('not json', self).kind).to.equal('rejected');
     expect(interpretCliqBody({ data: { message: { text: 'no id' } }, user: { id: '1' }, chat: { id: 'CT_1-T-2' } }, self).kind).to.equal('rejected');
     expect(interpretCliqBody({ type: 'command', command: 'block', user: {} }, self).kind).to.equal('rejected');
+    expect(interpretCliqBody({ type: 'action', arguments: { key: 'block' }, user: { id: '1' } }, self).kind).to.equal('rejected');
+    expect(interpretCliqBody({ type: 'action', arguments: { key: 'block' }, message: { id: 'M' }, user: {} }, self).kind).to.equal('rejected');
   });
 
   it('reads a slash command, name without the slash, arguments untouched', () => {

@@ -3,7 +3,10 @@
  * (zoho-cliq.md) documents: `POST /oauth/v2/token`, `POST /api/v2/channelsbyname/{name}/message`
  * (JSON or multipart, `?bot_unique_name=`, `sync_message` → `{ message_id }`), thread creation by
  * `thread_message_id`, `GET /api/v3/threads/{id}`, `GET /api/v2/channelsbyname/{name}`,
- * `GET /api/v2/files/{id}`; 401 for unknown tokens; injectable throttling (429 or the historic 400).
+ * `GET /api/v2/files/{id}`, `GET /api/v2/chats/{id}/messages` (newest first, `limit`),
+ * `GET /api/v3/chats?parent_chid=`, reactions (`POST`/`DELETE …/messages/{id}/reactions`), bot
+ * messages to users (`POST /api/v3/bots/{bot}/messages`); 401 for unknown tokens; injectable
+ * throttling (429 or the historic 400). Messages keep what was posted, invisible markers included.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,8 +17,22 @@ export interface FakePost {
   /** JSON body, or multipart text fields. */
   body: Record<string, unknown>;
   file?: { name: string; data: Buffer; field: string };
+  /** The text as people see it (`body.text` without Puente's invisible marker). */
+  text: string;
+  /** The invisible marker at the end of `body.text`, if any. */
+  marker?: string;
   messageId: string;
   authorization?: string;
+}
+
+/** A message as `GET /api/v2/chats/{id}/messages` lists it. */
+export interface FakeMessage {
+  chatId: string;
+  id: string;
+  time: number;
+  sender: { id: string; name: string };
+  text: string;
+  file?: { id: string; name: string; type: string; size: number };
 }
 
 export interface FakeThread {
@@ -33,6 +50,13 @@ export class FakeCliq {
   readonly threads: FakeThread[] = [];
   readonly requests: { method: string; path: string; authorization?: string }[] = [];
   readonly files = new Map<string, { name: string; data: Buffer; type: string }>();
+  readonly messages: FakeMessage[] = [];
+  readonly reactions: { op: 'add' | 'remove'; chatId: string; messageId: string; emoji: string }[] = [];
+  readonly botMessages: { bot: string; body: Record<string, unknown> }[] = [];
+  /** `GET /api/v3/chats?parent_chid=` leaves out `thread_message_id` (the adapter must ask each thread). */
+  threadListWithoutParents = false;
+  /** Bot messages to users are refused (403), as for a user who never opened the bot. */
+  refuseBotMessages = false;
   refreshes = 0;
   expiresIn = 3600;
   private validTokens = new Set<string>();
@@ -71,6 +95,34 @@ export class FakeCliq {
 
   threadOf(parentMessageId: string): FakeThread | undefined {
     return this.threads.find((thread) => thread.parentMessageId === parentMessageId);
+  }
+
+  channelChatId(channel: string): string {
+    return `CT_${channel}_2243`;
+  }
+
+  /** A message someone wrote (an agent, a supervisor sharing a file), listed in its chat. */
+  addMessage(chatId: string, message: { text?: string; sender?: { id: string; name: string }; file?: { name: string; type: string; data: Buffer }; time?: number }): FakeMessage {
+    const id = `${1700000000000 + this.nextId++}_agent`;
+    let file: FakeMessage['file'];
+    if (message.file) {
+      const fileId = `file-${this.nextId++}`;
+      this.files.set(fileId, { name: message.file.name, type: message.file.type, data: message.file.data });
+      file = { id: fileId, name: message.file.name, type: message.file.type, size: message.file.data.length };
+    }
+    const listed: FakeMessage = { chatId, id, time: message.time ?? Date.now(), sender: message.sender ?? { id: '63000002', name: 'Lucía Pérez' }, text: message.text ?? '', ...(file ? { file } : {}) };
+    this.messages.push(listed);
+    return listed;
+  }
+
+  /** The emoji currently on a message, in the order they were added. */
+  reactionsOn(messageId: string): string[] {
+    const on: string[] = [];
+    for (const reaction of this.reactions.filter((candidate) => candidate.messageId === messageId)) {
+      if (reaction.op === 'add' && !on.includes(reaction.emoji)) on.push(reaction.emoji);
+      if (reaction.op === 'remove' && on.includes(reaction.emoji)) on.splice(on.indexOf(reaction.emoji), 1);
+    }
+    return on;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -115,25 +167,72 @@ export class FakeCliq {
         body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
       }
       const messageId = `${1700000000000 + this.nextId++}_${channel}`;
-      this.posts.push({ channel, query: Object.fromEntries(url.searchParams), body, ...(file ? { file } : {}), messageId, ...(authorization ? { authorization } : {}) });
+      const marker = /\u2063[\u200b\u200c]+$/.exec(String(body.text ?? ''))?.[0];
+      const text = String(body.text ?? '').replace(/\u2063[\u200b\u200c]+$/, '');
+      this.posts.push({ channel, query: Object.fromEntries(url.searchParams), body, text, ...(marker ? { marker } : {}), ...(file ? { file } : {}), messageId, ...(authorization ? { authorization } : {}) });
       const parent = body.thread_message_id;
-      if (typeof parent === 'string' && body.thread_title !== undefined && !this.threadOf(parent)) {
-        this.threads.push({ threadChatId: `CT_${channel}_2243-T-${this.nextId++}`, channel, parentMessageId: parent, title: String(body.thread_title) });
+      // A message with `thread_message_id` opens the thread that message heads, or posts into it.
+      if (typeof parent === 'string' && !this.threadOf(parent)) {
+        this.threads.push({ threadChatId: `${this.channelChatId(channel)}-T-${this.nextId++}`, channel, parentMessageId: parent, ...(body.thread_title !== undefined ? { title: String(body.thread_title) } : {}) });
       }
+      const chatId = typeof parent === 'string' ? this.threadOf(parent)!.threadChatId : this.channelChatId(channel);
+      const bot = body.bot as { name?: string } | undefined;
+      let listedFile: FakeMessage['file'];
+      if (file) {
+        const fileId = `file-${this.nextId++}`;
+        this.files.set(fileId, { name: file.name, type: 'application/octet-stream', data: file.data });
+        listedFile = { id: fileId, name: file.name, type: 'application/octet-stream', size: file.data.length };
+      }
+      this.messages.push({ chatId, id: messageId, time: Date.now(), sender: { id: `b-${url.searchParams.get('bot_unique_name') ?? 'user'}`, name: bot?.name ?? 'puentebot' }, text: String(body.text ?? ''), ...(listedFile ? { file: listedFile } : {}) });
       if (body.sync_message === true || body.sync_message === 'true') return json(200, { message_id: messageId });
       res.writeHead(204).end();
       return;
+    }
+    match = /^\/api\/v2\/chats\/([^/]+)\/messages$/.exec(url.pathname);
+    if (req.method === 'GET' && match) {
+      const chatId = decodeURIComponent(match[1]!);
+      const limit = Number(url.searchParams.get('limit') ?? 100);
+      const listed = this.messages.filter((message) => message.chatId === chatId).reverse().slice(0, limit);
+      return json(200, {
+        data: listed.map((message) => ({
+          id: message.id,
+          time: message.time,
+          type: message.file ? 'file' : 'text',
+          sender: message.sender,
+          content: message.file ? { file: { id: message.file.id, name: message.file.name, type: message.file.type, dimensions: { size: message.file.size } }, comment: message.text } : { text: message.text },
+        })),
+      });
+    }
+    match = /^\/api\/v2\/chats\/([^/]+)\/messages\/([^/]+)\/reactions$/.exec(url.pathname);
+    if ((req.method === 'POST' || req.method === 'DELETE') && match) {
+      const body = JSON.parse(raw.toString('utf8') || '{}') as { emoji_code?: string };
+      if (!body.emoji_code) return json(400, { code: 'input_invalid' });
+      this.reactions.push({ op: req.method === 'POST' ? 'add' : 'remove', chatId: decodeURIComponent(match[1]!), messageId: decodeURIComponent(match[2]!), emoji: body.emoji_code });
+      res.writeHead(204).end();
+      return;
+    }
+    match = /^\/api\/v3\/bots\/([^/]+)\/messages$/.exec(url.pathname);
+    if (req.method === 'POST' && match) {
+      if (this.refuseBotMessages) return json(403, { code: 'user_not_subscribed' });
+      this.botMessages.push({ bot: decodeURIComponent(match[1]!), body: JSON.parse(raw.toString('utf8')) as Record<string, unknown> });
+      res.writeHead(204).end();
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/api/v3/chats') {
+      const parent = url.searchParams.get('parent_chid');
+      const threads = this.threads.filter((thread) => this.channelChatId(thread.channel) === parent);
+      return json(200, { data: threads.map((thread) => ({ chat_id: thread.threadChatId, ...(this.threadListWithoutParents ? {} : { thread_message_id: thread.parentMessageId }), title: thread.title })) });
     }
     match = /^\/api\/v3\/threads\/([^/]+)$/.exec(url.pathname);
     if (req.method === 'GET' && match) {
       const thread = this.threads.find((candidate) => candidate.threadChatId === decodeURIComponent(match![1]!));
       if (!thread) return json(404, { code: 'thread_not_found' });
-      return json(200, { data: { chat_id: thread.threadChatId, parent_chat_id: `CT_${thread.channel}_2243`, thread_message_id: thread.parentMessageId, title: thread.title, thread_state: 'open' } });
+      return json(200, { data: { chat_id: thread.threadChatId, parent_chat_id: this.channelChatId(thread.channel), thread_message_id: thread.parentMessageId, title: thread.title, thread_state: 'open' } });
     }
     match = /^\/api\/v2\/channelsbyname\/([^/]+)$/.exec(url.pathname);
     if (req.method === 'GET' && match) {
       const name = decodeURIComponent(match[1]!);
-      return json(200, { name: `#${name}`, unique_name: name, chat_id: `CT_${name}_2243`, channel_id: `O${name}` });
+      return json(200, { name: `#${name}`, unique_name: name, chat_id: this.channelChatId(name), channel_id: `O${name}` });
     }
     match = /^\/api\/v2\/files\/([^/]+)$/.exec(url.pathname);
     if (req.method === 'GET' && match) {
