@@ -9,6 +9,9 @@
  *   1. measureStoreWrites: single-insert latency at `small` and at `large` stored messages;
  *   2. a reopen of that store in a fresh process: open time and resident memory after loading;
  *   3. measureInboxAcks: webhook-style appendInbox at a fixed rate, each followed by completeInbox.
+ *
+ * With --postgres URL it runs only measurePostgresStoreWrites: the same write figure for the
+ * PostgreSQL store, in a fresh schema on that server.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
@@ -18,7 +21,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Conversation } from '../bot/types.js';
 import { EmbeddedStore } from '../storage/embedded/embedded-store.js';
-import type { MessageRecord } from '../storage/store.js';
+import { PostgresStore } from '../storage/postgres/postgres-store.js';
+import type { MessageRecord, Store } from '../storage/store.js';
 
 export interface LatencySummary {
   p50: number;
@@ -58,6 +62,40 @@ export async function measureStoreWrites(opts: {
     return { smallMicros, largeMicros, ratio: Math.round((largeMicros.p50 / smallMicros.p50) * 100) / 100 };
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * The same figure for the PostgreSQL store: single awaited insertMessage (one COMMIT each) at `small`
+ * and at `large` stored messages, in a fresh schema that is dropped afterwards. Needs a server
+ * (`connectionString`, for example postgres://postgres@127.0.0.1:5432/test).
+ */
+export async function measurePostgresStoreWrites(opts: {
+  connectionString: string;
+  small: number;
+  large: number;
+  samples: number;
+}): Promise<StoreWriteFigures> {
+  const pg = (await import('pg')).default;
+  const schema = `puente_bench_${process.pid}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: opts.connectionString });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const store = new PostgresStore({ connectionString: opts.connectionString, schema, lockWaitMs: 0 });
+  try {
+    await store.open();
+    await saveConversations(store, CONVERSATIONS);
+    let stored = await fillMessages(store, 0, opts.small);
+    const smallMicros = await timeSingleInserts(store, stored, opts.samples);
+    stored += opts.samples;
+    stored = await fillMessages(store, stored, opts.large);
+    await admin.query(`ANALYZE ${schema}.puente_messages`);
+    const largeMicros = await timeSingleInserts(store, stored, opts.samples);
+    return { smallMicros, largeMicros, ratio: Math.round((largeMicros.p50 / smallMicros.p50) * 100) / 100 };
+  } finally {
+    await store.close();
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    await admin.end();
   }
 }
 
@@ -141,7 +179,7 @@ export async function measureOpen(
 
 // ---------------------------------------------------------------------------------------------
 
-async function saveConversations(store: EmbeddedStore, count: number): Promise<void> {
+async function saveConversations(store: Store, count: number): Promise<void> {
   for (let first = 0; first < count; first += FILL_BATCH) {
     const batch = [];
     for (let n = first; n < Math.min(count, first + FILL_BATCH); n += 1) batch.push(store.saveConversation(sampleConversation(n)));
@@ -150,7 +188,7 @@ async function saveConversations(store: EmbeddedStore, count: number): Promise<v
 }
 
 /** Inserts messages numbered `from`… until `to` are stored; returns the new count. */
-async function fillMessages(store: EmbeddedStore, from: number, to: number): Promise<number> {
+async function fillMessages(store: Store, from: number, to: number): Promise<number> {
   for (let first = from; first < to; first += FILL_BATCH) {
     const batch = [];
     for (let n = first; n < Math.min(to, first + FILL_BATCH); n += 1) batch.push(store.insertMessage(sampleMessage(n)));
@@ -159,7 +197,7 @@ async function fillMessages(store: EmbeddedStore, from: number, to: number): Pro
   return Math.max(from, to);
 }
 
-async function timeSingleInserts(store: EmbeddedStore, firstNumber: number, samples: number): Promise<LatencySummary> {
+async function timeSingleInserts(store: Store, firstNumber: number, samples: number): Promise<LatencySummary> {
   const micros: number[] = [];
   for (let n = firstNumber; n < firstNumber + samples; n += 1) {
     const record = sampleMessage(n);
@@ -238,8 +276,20 @@ async function main(): Promise<void> {
       'inbox-rate': { type: 'string', default: '1000' },
       'inbox-seconds': { type: 'string', default: '5' },
       'open-only': { type: 'string' },
+      /** Measure the PostgreSQL store's writes instead (a server URL), and nothing else. */
+      postgres: { type: 'string' },
     },
   });
+  if (values.postgres) {
+    const writes = await measurePostgresStoreWrites({
+      connectionString: values.postgres,
+      small: Number(values.small),
+      large: Number(values.large),
+      samples: Number(values.samples),
+    });
+    console.log('postgres store writes (µs)', JSON.stringify(writes));
+    return;
+  }
   if (values['open-only']) {
     console.log(JSON.stringify(await measureOpen(values['open-only'])));
     return;

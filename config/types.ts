@@ -78,6 +78,10 @@ export interface TeamsConfig {
 export interface Config {
   port: number;
   dataDir: string;
+  /** DATABASE_URL: when set, state lives in PostgreSQL instead of the embedded store under dataDir. */
+  databaseUrl?: string;
+  /** DATABASE_LOCK_NAME: the PostgreSQL writer lock's name (default `puente`). */
+  databaseLockName?: string;
   /** Path of the YAML file the configuration came from, if any. */
   configFile?: string;
   whatsapp: WhatsAppConfig;

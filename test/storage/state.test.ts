@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { silentLogger } from '../../bot/logger.js';
 import { EmbeddedStore } from '../../storage/embedded/embedded-store.js';
 import { SCHEMA_VERSION } from '../../storage/embedded/state-file.js';
-import { createStore } from '../../storage/index.js';
+import { createStore, PostgresStore } from '../../storage/index.js';
 import { makeTempDir, openStore, removeDir } from './helpers.js';
 
 describe('EmbeddedStore small state (lowdb)', () => {
@@ -83,9 +83,8 @@ describe('createStore', () => {
     }
   });
 
-  it('says clearly that PostgreSQL is not available yet', () => {
-    expect(() => createStore({ dataDir: '/unused', logger: silentLogger(), databaseUrl: 'postgres://db/puente' })).to.throw(
-      /PostgreSQL store not available yet/,
-    );
+  it('returns the PostgreSQL store when a database URL is set, connecting only at open', () => {
+    const store = createStore({ dataDir: '/unused', logger: silentLogger(), databaseUrl: 'postgres://db.invalid/puente' });
+    expect(store).to.be.instanceOf(PostgresStore);
   });
 });
