@@ -11,9 +11,6 @@ import { HttpServer } from './bot/http-server.js';
 import type { Logger } from './bot/logger.js';
 import type { RetryPolicy } from './bot/outbound-sender.js';
 import { GraphClient, parseWebhook, whatsappWebhookRoutes } from './adapters/whatsapp/index.js';
-import { SlackAdapter } from './adapters/slack/index.js';
-import { TeamsAdapter } from './adapters/teams/index.js';
-import { CliqAdapter, defaultStagingDir } from './adapters/cliq/index.js';
 import type { Config } from './config/types.js';
 import { createStore } from './storage/index.js';
 import type { Store } from './storage/store.js';
@@ -25,11 +22,22 @@ export interface Puente {
   stop(): Promise<void>;
 }
 
-function createAdapters(config: Config, logger: Logger): Map<string, ChatAdapter> {
+/**
+ * Only the chat tools the configuration names are loaded: each SDK costs tens of megabytes of
+ * memory at import (Bolt ~30 MiB, the Agents SDK ~35 MiB), which a Slack-only bridge should not pay.
+ */
+async function createAdapters(config: Config, logger: Logger): Promise<Map<string, ChatAdapter>> {
   const adapters = new Map<string, ChatAdapter>();
-  if (config.slack) adapters.set('slack', new SlackAdapter({ config: config.slack, logger: logger.child({ adapter: 'slack' }) }));
-  if (config.teams) adapters.set('teams', new TeamsAdapter({ config: config.teams, numbers: config.numbers, logger: logger.child({ adapter: 'teams' }) }));
+  if (config.slack) {
+    const { SlackAdapter } = await import('./adapters/slack/index.js');
+    adapters.set('slack', new SlackAdapter({ config: config.slack, logger: logger.child({ adapter: 'slack' }) }));
+  }
+  if (config.teams) {
+    const { TeamsAdapter } = await import('./adapters/teams/index.js');
+    adapters.set('teams', new TeamsAdapter({ config: config.teams, numbers: config.numbers, logger: logger.child({ adapter: 'teams' }), stateDir: join(config.dataDir, 'teams') }));
+  }
   if (config.cliq) {
+    const { CliqAdapter, defaultStagingDir } = await import('./adapters/cliq/index.js');
     // Threads may also open in the triage channel; an id that is not a Cliq channel is skipped when looked up.
     const channels = [...config.numbers.filter((number) => number.adapter === 'cliq').map((number) => number.channel), ...(config.triageChannel ? [config.triageChannel] : [])];
     adapters.set('cliq', new CliqAdapter({ config: config.cliq, logger: logger.child({ adapter: 'cliq' }), stagingDir: defaultStagingDir(config.dataDir), channels }));
@@ -42,10 +50,15 @@ export async function startPuente(
   logger: Logger,
   options: { retryPolicy?: RetryPolicy; host?: string; media?: MediaOptions } = {},
 ): Promise<Puente> {
-  const store = createStore({ dataDir: config.dataDir, logger: logger.child({ component: 'store' }) });
+  const store = createStore({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    databaseLockName: config.databaseLockName,
+    logger: logger.child({ component: 'store' }),
+  });
   await store.open();
 
-  const adapters = createAdapters(config, logger);
+  const adapters = await createAdapters(config, logger);
   const bridge = new Bridge({
     config,
     store,

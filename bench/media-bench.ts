@@ -77,6 +77,7 @@ export async function measureMediaThroughput(options: MediaBenchOptions = {}): P
   const graphUrl = await whatsapp.start();
   const slackUrl = await slack.start();
   const bridge = await BridgeProcess.create({
+    entry: 'compiled',
     configYaml: `numbers:\n  - phone_number_id: "${NUMBER.phoneNumberId}"\n    display_name: Bench\n    channel: ${CHANNEL}\n    language: en\n`,
     env: {
       WHATSAPP_ACCESS_TOKEN: ACCESS_TOKEN,

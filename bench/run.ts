@@ -10,7 +10,8 @@
  *                                          DIR and print a summary (see bench/profile-summary.ts)
  *   npm run bench -- --alloc-prof DIR      the same with V8's sampling heap profiler: who allocates
  *
- * The bridge runs as its own process (`node --import tsx main.ts`, see sandbox/bridge-process.ts);
+ * The bridge runs as its own process, compiled (`node dist/main.js`, as `npm start` and the Procfile
+ * run it; `npm run bench` builds first), see sandbox/bridge-process.ts;
  * the load generator and the WhatsApp and Slack emulators run in this process. Everything is on
  * 127.0.0.1, every loop is bounded in count and in time, and a fresh bridge and data dir are used
  * for each figure whose result earlier state would skew. bench/bridge-probe.mjs is preloaded into
@@ -692,9 +693,6 @@ async function figureRss(): Promise<void> {
     const retainedPerConversationKiB =
       secondDone && usedBefore !== undefined && usedAfter !== undefined ? round(((usedAfter - usedBefore) * 1024) / extra, 2) : undefined;
     const peakMB = (memory.peakRssMiB * 1024 * 1024) / 1e6;
-    // `npm start` runs compiled JavaScript; the bench runs main.ts through tsx, whose loader thread costs this much.
-    const tsxOverheadMiB = idle.plain !== undefined && idle.tsx !== undefined ? idle.tsx - idle.plain : undefined;
-    const withoutTsxMB = tsxOverheadMiB === undefined ? undefined : ((memory.peakRssMiB - tsxOverheadMiB) * 1024 * 1024) / 1e6;
     const pass = done && refused === 0 && peakMB <= TARGETS.peakRssMaxMB;
     results.peakRss = {
       conversations: p.conversations,
@@ -706,9 +704,7 @@ async function figureRss(): Promise<void> {
       peakRssMB: round(peakMB),
       rssAfterMiB: memory.rssMiB,
       baselineAfterStart: { ...baseline, heap: baselineHeap },
-      idleNodeRssMiB: idle.plain,
-      idleNodeWithTsxRssMiB: idle.tsx,
-      peakWithoutTsxLoaderMBEstimate: withoutTsxMB === undefined ? undefined : round(withoutTsxMB),
+      idleNodeRssMiB: idle,
       afterFullGc: { ...afterGc, vmRssMiB: afterGcRss?.rssMiB },
       secondWave: { conversations: extra, allPosted: secondDone, afterFullGc: afterSecond, retainedPerConversationKiB },
       cpu: cpuJson(cores),
@@ -725,8 +721,7 @@ async function figureRss(): Promise<void> {
     details.push(
       `rss: ${threadsOpened} threads opened, all posted ${done ? 'after' : 'NOT within'} ${(elapsedMs / 1000).toFixed(1)} s (${refused} refused); ` +
         `VmHWM ${memory.peakRssMiB} MiB, VmRSS now ${memory.rssMiB} MiB; right after start VmRSS ${baseline?.rssMiB ?? '?'} MiB, ${describeHeap(baselineHeap)}`,
-      `rss: the bridge runs main.ts through tsx (as BridgeProcess does); an idle \`node --import tsx\` holds ${idle.tsx ?? '?'} MiB, a plain idle node ${idle.plain ?? '?'} MiB, ` +
-        `so compiled (\`npm start\`) the peak would be about ${withoutTsxMB === undefined ? '?' : withoutTsxMB.toFixed(0)} MB (estimate)`,
+      `rss: the bridge runs compiled (dist/main.js, as \`npm start\` does); an idle plain node holds ${idle ?? '?'} MiB`,
       `rss: after a forced full GC at the end: ${describeHeap(afterGc)}, VmRSS ${afterGcRss?.rssMiB ?? '?'} MiB; ` +
         `${extra} more conversations then added ${usedBefore !== undefined && usedAfter !== undefined ? (usedAfter - usedBefore).toFixed(1) : '?'} MiB of live heap ` +
         `(${retainedPerConversationKiB ?? '?'} KiB per conversation); ${cpuNote(cores)}`,
@@ -746,18 +741,15 @@ function describeHeap(probe: Record<string, unknown> | undefined): string {
   return `heap used ${usage.heapUsed} MiB of ${usage.heapTotal} MiB, external ${usage.external} MiB (array buffers ${usage.arrayBuffers} MiB)`;
 }
 
-/** VmRSS of an idle node, with and without the tsx loader: the loader's share of the bridge's RSS. */
-async function idleNodeRss(): Promise<{ plain?: number; tsx?: number }> {
-  const measure = async (args: string[]): Promise<number | undefined> => {
-    const child = spawn(process.execPath, [...args, '-e', 'setTimeout(() => {}, 10_000)'], { stdio: 'ignore', cwd: path.resolve(import.meta.dirname, '..') });
-    try {
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
-      return (await processMemory(child.pid))?.rssMiB;
-    } finally {
-      child.kill('SIGKILL');
-    }
-  };
-  return { plain: await measure([]), tsx: await measure(['--import', 'tsx']) };
+/** VmRSS of an idle plain node: the floor under the bridge's RSS. */
+async function idleNodeRss(): Promise<number | undefined> {
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 10_000)'], { stdio: 'ignore' });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    return (await processMemory(child.pid))?.rssMiB;
+  } finally {
+    child.kill('SIGKILL');
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -185,7 +185,7 @@ export class Stack {
     };
     let bridge: BridgeProcess | undefined;
     try {
-      bridge = await BridgeProcess.create({ env, configYaml: configYaml(numbers) });
+      bridge = await BridgeProcess.create({ env, configYaml: configYaml(numbers), entry: 'compiled' });
       whatsapp.setWebhookUrl(`${bridge.url}/webhooks/whatsapp`);
       slack.setEventsUrl(`${bridge.url}/slack/events`);
       await bridge.start(30_000);

@@ -186,6 +186,8 @@ const en = {
   'status.read': '👀 Read on WhatsApp',
   'status.played': '🎧 Played on WhatsApp',
   'status.failed': '❌ Not delivered on WhatsApp',
+  // A private notice shown in the thread because the chat tool could not reach the person privately (Teams)
+  'notice.private.fallback': '{agent}, this is for you: Puente could not open a private chat with you (ask an administrator to install the app for you).',
 
   'alert.quality': '📶 WhatsApp quality update for *{line}*: {event}. {detail}',
   'alert.account': '⚠️ WhatsApp account update for {scope}: {event}. {detail}',
@@ -369,6 +371,7 @@ const es: Record<MessageId, string> = {
   'status.read': '👀 Leído en WhatsApp',
   'status.played': '🎧 Reproducido en WhatsApp',
   'status.failed': '❌ No entregado en WhatsApp',
+  'notice.private.fallback': '{agent}, esto es para ti: Puente no pudo abrir un chat privado contigo (pide a un administrador que te instale la aplicación).',
 
   'alert.quality': '📶 Cambio de calidad de WhatsApp para *{line}*: {event}. {detail}',
   'alert.account': '⚠️ Aviso de la cuenta de WhatsApp para {scope}: {event}. {detail}',

@@ -29,7 +29,11 @@ export class CustomerRelay {
       this.ctx.logger.debug({ wamid: message.wamid }, 'duplicate message skipped');
       return;
     }
-    const conversation = await this.conversationFor(message, number, customerKey);
+    const { conversation, changed } = await this.conversationFor(message, number, customerKey);
+    // The conversation's new state (the window's start, the customer's name) is saved beside the
+    // message record, after the post: a crash before then replays the webhook, which recomputes it,
+    // so its fsync need not stand between the customer and the thread.
+    const saveConversation = (): Promise<void> => (changed ? this.ctx.store.saveConversation(conversation) : Promise.resolve());
     const adapter = this.ctx.adapterFor(number);
     const thread = await this.ensureThread(conversation, number, adapter, recovered);
     const language = number.language;
@@ -58,7 +62,7 @@ export class CustomerRelay {
       if (content.kind === 'media') {
         // The file itself goes into the thread; bot/inbound-media.ts records the message.
         const sender = this.customerSender(conversation);
-        await this.media.relay({ message, content, conversation, thread, number, adapter, sender, quote, recovered }, existing);
+        await Promise.all([saveConversation(), this.media.relay({ message, content, conversation, thread, number, adapter, sender, quote, recovered }, existing)]);
         return;
       }
       const body = [...renderPreamble(language, message), text].filter((line) => line.length > 0).join('\n');
@@ -67,7 +71,7 @@ export class CustomerRelay {
       chat ??= await adapter.post(thread, { text: body, sender: this.customerSender(conversation), quote, key });
     }
 
-    await this.ctx.store.insertMessage({
+    const recorded = this.ctx.store.insertMessage({
       key: message.wamid,
       direction: 'in',
       conversationId: conversation.id,
@@ -76,6 +80,8 @@ export class CustomerRelay {
       excerpt: text ? excerpt(text) : undefined,
       at: message.timestamp,
     });
+    // Appended in the same tick, the two records share one fsync.
+    await Promise.all([saveConversation(), recorded]);
   }
 
   private customerSender(conversation: Conversation): PostSender {
@@ -108,7 +114,8 @@ export class CustomerRelay {
     await this.ctx.store.updateMessage(target.key, { reaction: emoji ?? '' });
   }
 
-  private async conversationFor(message: InboundMessage, number: NumberConfig, customerKey: string): Promise<Conversation> {
+  /** The conversation as this message leaves it, and whether that differs from what is stored. */
+  private async conversationFor(message: InboundMessage, number: NumberConfig, customerKey: string): Promise<{ conversation: Conversation; changed: boolean }> {
     const id = conversationIdOf(number.phoneNumberId, customerKey);
     const existing = await this.ctx.store.getConversation(id);
     // System notices (number changed, …) are not the customer writing: they do not open the window.
@@ -117,8 +124,7 @@ export class CustomerRelay {
       ? { ...existing, customer: { ...existing.customer, ...definedFields(message.customer) } }
       : { id, numberId: number.phoneNumberId, customerKey, customer: message.customer, createdAt: this.ctx.now() };
     if (opensWindow && message.timestamp > (conversation.lastInboundAt ?? 0)) conversation.lastInboundAt = message.timestamp;
-    if (!existing || JSON.stringify(existing) !== JSON.stringify(conversation)) await this.ctx.store.saveConversation(conversation);
-    return conversation;
+    return { conversation, changed: !existing || JSON.stringify(existing) !== JSON.stringify(conversation) };
   }
 
   /** Opening a thread (header, first contact, triage) is bot/thread-opener.ts's job, shared with outbound-first sends. */

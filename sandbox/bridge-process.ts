@@ -1,5 +1,5 @@
 /**
- * Runs the real bridge process (`main.ts`, as `npm start` does) as a child process, for end-to-end
+ * Runs the real bridge process (`main.ts` through tsx, or the compiled `dist/main.js` that `npm start` runs) as a child process, for end-to-end
  * tests that need a process to kill, for benchmarks that measure it alone, and for the sandbox.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -27,6 +27,12 @@ export interface BridgeProcessOptions {
   env: Record<string, string>;
   /** YAML text for PUENTE_CONFIG, if any. */
   configYaml?: string;
+  /**
+   * `compiled` runs `dist/main.js` as `npm start` and the Procfile do (needs `npm run build` first),
+   * so benchmarks measure what production runs; `source` (default) runs `main.ts` through tsx, so
+   * tests always see the working tree without a build step.
+   */
+  entry?: 'source' | 'compiled';
 }
 
 export class BridgeProcess {
@@ -77,7 +83,8 @@ export class BridgeProcess {
       ...(this.configPath ? { PUENTE_CONFIG: this.configPath } : {}),
       ...this.options.env,
     };
-    const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = this.options.entry === 'compiled' ? ['dist/main.js'] : ['--import', 'tsx', 'main.ts'];
+    const child = spawn(process.execPath, args, { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     const collect = (chunk: Buffer): void => {
       // Keep the tail only: enough to explain a failure, bounded for long runs.

@@ -72,6 +72,8 @@ export class EmbeddedStore implements Store {
   private lock: DataDirLock | undefined;
   /** Purges (erasure, retention) rewrite the journal one at a time. */
   private maintenance: Promise<unknown> = Promise.resolve();
+  /** Durability of the newest write of each record still being written (`c:`, `m:`, `o:` + id). */
+  private readonly unsettled = new Map<string, Promise<void>>();
 
   constructor(private readonly options: EmbeddedStoreOptions) {
     this.logger = options.logger ?? silentLogger();
@@ -185,7 +187,7 @@ export class EmbeddedStore implements Store {
   // -------------------------------------------------------------------------------------------
 
   getConversation(id: string): Promise<Conversation | undefined> {
-    return this.afterDurable(copy(this.conversations.get(id)));
+    return this.afterWrites(copy(this.conversations.get(id)), `c:${id}`);
   }
 
   async saveConversation(conversation: Conversation): Promise<void> {
@@ -193,7 +195,8 @@ export class EmbeddedStore implements Store {
   }
 
   findConversationByThread(adapter: string, channel: string, threadId: string): Promise<Conversation | undefined> {
-    return this.afterDurable(copy(this.conversations.findByThread(adapter, channel, threadId)));
+    const conversation = this.conversations.findByThread(adapter, channel, threadId);
+    return this.afterWrites(copy(conversation), conversation && `c:${conversation.id}`);
   }
 
   countConversations(): Promise<number> {
@@ -205,20 +208,22 @@ export class EmbeddedStore implements Store {
   // -------------------------------------------------------------------------------------------
 
   getMessage(key: string): Promise<MessageRecord | undefined> {
-    return this.afterDurable(copy(this.messages.get(key)));
+    return this.afterWrites(copy(this.messages.get(key)), `m:${key}`);
   }
 
   findMessageByWamid(wamid: string): Promise<MessageRecord | undefined> {
-    return this.afterDurable(copy(this.messages.findByWamid(wamid)));
+    const message = this.messages.findByWamid(wamid);
+    return this.afterWrites(copy(message), message && `m:${message.key}`);
   }
 
   findMessageByChatRef(ref: ChatMessageRef): Promise<MessageRecord | undefined> {
-    return this.afterDurable(copy(this.messages.findByChatRef(ref)));
+    const message = this.messages.findByChatRef(ref);
+    return this.afterWrites(copy(message), message && `m:${message.key}`);
   }
 
   async insertMessage(record: MessageRecord): Promise<boolean> {
     // False only once the existing record is durable: the caller may act on "already stored".
-    if (this.messages.get(record.key)) return this.afterDurable(false);
+    if (this.messages.get(record.key)) return this.afterWrites(false, `m:${record.key}`);
     await this.write({ t: 'message', message: record });
     return true;
   }
@@ -241,7 +246,10 @@ export class EmbeddedStore implements Store {
     for (const item of items) {
       if (!this.outbox.has(item.id) && !fresh.has(item.id)) fresh.set(item.id, item);
     }
-    if (fresh.size === 0) return this.afterDurable(undefined);
+    if (fresh.size === 0) {
+      await Promise.all(items.map((item) => this.afterWrites(undefined, `o:${item.id}`)));
+      return;
+    }
     await this.write({ t: 'outbox', items: [...fresh.values()] });
   }
 
@@ -255,7 +263,7 @@ export class EmbeddedStore implements Store {
   }
 
   getOutboxResult(id: string): Promise<OutboxResult | undefined> {
-    return this.afterDurable(copy(this.outbox.result(id)));
+    return this.afterWrites(copy(this.outbox.result(id)), `o:${id}`);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -425,13 +433,36 @@ export class EmbeddedStore implements Store {
     const json = JSON.stringify(record);
     const { durable } = journal.append(json);
     this.apply(JSON.parse(json) as MainRecord);
+    for (const identity of identitiesOf(record)) this.trackWrite(identity, durable);
     await durable;
   }
 
-  /** `value` is computed by the caller before this runs, i.e. before anything written later. */
+  private trackWrite(identity: string, durable: Promise<void>): void {
+    this.unsettled.set(identity, durable);
+    const settle = (): void => {
+      if (this.unsettled.get(identity) === durable) this.unsettled.delete(identity);
+    };
+    durable.then(settle, settle);
+  }
+
+  /** Waits for everything written so far. `value` is computed by the caller before this runs. */
   private async afterDurable<T>(value: T): Promise<T> {
     await this.ready().journal.whenDurable();
     return value;
+  }
+
+  /**
+   * Waits only until the newest write of the record being returned (`identity`) is durable, not for
+   * every write in flight: under load some write is always in flight, and waiting for all of them
+   * put one or two fsyncs in front of every read on the path from webhook to chat post. A record
+   * that is not found has no write in flight either (writes reach memory at call time); erasures are
+   * made durable before they leave memory. After a journal failure every read fails, as before.
+   */
+  private afterWrites<T>(value: T, identity: string | undefined): Promise<T> {
+    const { journal } = this.ready();
+    if (journal.failure) return Promise.reject(journal.failure);
+    const pending = identity === undefined ? undefined : this.unsettled.get(identity);
+    return pending ? pending.then(() => value) : Promise.resolve(value);
   }
 
   /** Returns false for a record type this version does not know. */
@@ -461,6 +492,22 @@ export class EmbeddedStore implements Store {
 
 function withoutNumber<T extends { number: string }>(entries: T[] | undefined, number: string): T[] {
   return (entries ?? []).filter((entry) => entry.number !== number);
+}
+
+/** Which records a journal line writes, as `afterWrites` identities. */
+function identitiesOf(record: MainRecord): string[] {
+  switch (record.t) {
+    case 'conversation':
+      return [`c:${record.conversation.id}`];
+    case 'message':
+      return [`m:${record.message.key}`];
+    case 'message-patch':
+      return [`m:${record.key}`];
+    case 'outbox':
+      return record.items.map((item) => `o:${item.id}`);
+    case 'outbox-result':
+      return [`o:${record.id}`];
+  }
 }
 
 function copy<T>(value: T | undefined): T | undefined {

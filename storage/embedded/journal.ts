@@ -57,7 +57,7 @@ const NEWLINE = 0x0a;
 export class Journal {
   private readonly queue: QueuedAppend[] = [];
   private flushing = false;
-  private failure: Error | undefined;
+  private failedWith: Error | undefined;
   private closed = false;
   /** The segment file the flusher last wrote to. */
   private file: { segment: number; handle: FileHandle } | undefined;
@@ -91,8 +91,8 @@ export class Journal {
 
   /** Queues `json` (one JSON text, which never contains a raw newline) behind every earlier append. */
   append(json: string): AppendTicket {
-    if (this.failure || this.closed) {
-      return { segment: this.tailSegment, durable: Promise.reject(this.failure ?? new Error('journal is closed')) };
+    if (this.failedWith || this.closed) {
+      return { segment: this.tailSegment, durable: Promise.reject(this.failedWith ?? new Error('journal is closed')) };
     }
     const text = `${json}\n`;
     const bytes = Buffer.byteLength(text);
@@ -109,9 +109,14 @@ export class Journal {
     return { segment, durable };
   }
 
+  /** Why the journal stopped taking appends, once a write or sync failed. */
+  get failure(): Error | undefined {
+    return this.failedWith;
+  }
+
   /** Settles once everything appended before this call is durable. */
   whenDurable(): Promise<void> {
-    return this.failure ? Promise.reject(this.failure) : this.lastDurable;
+    return this.failedWith ? Promise.reject(this.failedWith) : this.lastDurable;
   }
 
   /** Sends later appends to a fresh segment (if the current one holds anything). */
@@ -246,7 +251,7 @@ export class Journal {
   }
 
   private fail(error: Error, batch: QueuedAppend[]): void {
-    this.failure = error;
+    this.failedWith = error;
     this.options.logger.error({ err: error, dir: this.options.dir }, 'journal write failed; the store must be restarted');
     for (const entry of [...batch, ...this.queue.splice(0)]) entry.reject(error);
   }

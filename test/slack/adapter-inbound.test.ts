@@ -58,6 +58,24 @@ describe('SlackAdapter inbound (HTTP)', () => {
       expect(handlers.count).to.equal(0);
     });
 
+    it('answers the bridge’s own echoed post 200 without Bolt, but only when it is signed', async () => {
+      const echo = envelope(threadReply({ user: undefined, bot_id: BOT.botId, username: 'Ana', subtype: undefined }));
+      expect((await send(echo)).status).to.equal(200);
+      expect((await send(echo, { secret: 'not-the-secret' })).status).to.equal(401);
+      expect((await send(echo, { timestamp: Math.floor(Date.now() / 1000) - 600 })).status).to.equal(401);
+      expect(handlers.count).to.equal(0);
+      // A person's reply after the echoes still goes through Bolt to the core.
+      mockUserInfo('U0AGENT', { display_name: 'Lucía' });
+      expect((await send(envelope(threadReply()))).status).to.equal(200);
+      expect(handlers.count).to.equal(1);
+    });
+
+    it('answers 413 to an events body over Bolt’s size limit', async () => {
+      const response = await send(envelope(threadReply({ text: 'x'.repeat(11 * 1024 * 1024) })));
+      expect(response.status).to.equal(413);
+      expect(handlers.count).to.equal(0);
+    });
+
     it('refuses an unsigned url_verification with 401', async () => {
       const response = await fetch(`${server.url}/slack/events`, {
         method: 'POST',
