@@ -507,7 +507,8 @@ async function figureRate(): Promise<void> {
     const cpu = await phase(stack, 'rate');
     log(`rate: queueing ${p.replies} replies across ${p.customers} threads at once (send_rate ${p.sendRate})`);
     const queueStart = performance.now();
-    await closedLoop(p.replies, 50, 30_000, async (index) => {
+    // Few at a time: a burst of requests would stall this process, which also timestamps the sends.
+    await closedLoop(p.replies, 8, 30_000, async (index) => {
       const thread = conversationOf(stack, index % p.customers);
       const text = `Aviso ${index}: pedido en reparto`;
       stack.whatsappSends.expect(text);

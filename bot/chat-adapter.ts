@@ -150,6 +150,29 @@ export interface SharedFile {
   data: Buffer;
 }
 
+/**
+ * Reads a download whole for `latestSharedFile`, refusing more than `maxBytes` as soon as it is
+ * passed (the announced size may be missing or wrong).
+ */
+export async function readSharedFile(name: string, download: FileDownload, maxBytes: number): Promise<SharedFile> {
+  const tooLarge = (): Error => new Error(`${name} is larger than ${maxBytes} bytes`);
+  if (download.size !== undefined && download.size > maxBytes) {
+    download.body.destroy();
+    throw tooLarge();
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of download.body) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) {
+      download.body.destroy();
+      throw tooLarge();
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return { name, data: Buffer.concat(chunks) };
+}
+
 export type NoticeKind = 'info' | 'warning' | 'error';
 
 export interface Notice {

@@ -32,7 +32,7 @@ import type {
   StagedFile,
   ThreadHeader,
 } from '../../bot/chat-adapter.js';
-import { RetryableChatError } from '../../bot/chat-adapter.js';
+import { readSharedFile, RetryableChatError } from '../../bot/chat-adapter.js';
 import { MediaError, transferError } from '../../bot/media-errors.js';
 import type { Logger } from '../../bot/logger.js';
 import type { AgentMessage, ChatFileRef, ChatMessageRef, DeliveryState, ThreadRef } from '../../bot/types.js';
@@ -384,17 +384,7 @@ export class CliqAdapter implements ChatAdapter {
     if (!file) return undefined;
     if (file.size !== undefined && file.size > maxBytes) throw new Error(`${file.name} is larger than ${maxBytes} bytes`);
     const download = await this.files.open({ id: file.id, name: file.name });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of download.body) {
-      size += (chunk as Buffer).length;
-      if (size > maxBytes) {
-        download.body.destroy();
-        throw new Error(`${file.name} is larger than ${maxBytes} bytes`);
-      }
-      chunks.push(chunk as Buffer);
-    }
-    return { name: file.name, data: Buffer.concat(chunks) };
+    return readSharedFile(file.name, download, maxBytes);
   }
 
   stageFile(file: LocalFile): Promise<StagedFile> {

@@ -24,6 +24,7 @@ import type {
   StagedFile,
   ThreadHeader,
 } from '../../bot/chat-adapter.js';
+import { readSharedFile } from '../../bot/chat-adapter.js';
 import type { Logger } from '../../bot/logger.js';
 import type { ChatFileRef, ChatMessageRef, DeliveryState, ThreadRef } from '../../bot/types.js';
 import type { SlackConfig } from '../../config/types.js';
@@ -339,17 +340,7 @@ export class SlackAdapter implements ChatAdapter {
     if (!file?.id || !file.name) return undefined;
     if (file.size !== undefined && file.size > maxBytes) throw new Error(`${file.name} is larger than ${maxBytes} bytes`);
     const download = await this.files.open({ id: file.id, name: file.name, size: file.size, mimeType: file.mimetype, source: file.url_private_download ?? file.url_private });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of download.body) {
-      size += (chunk as Buffer).length;
-      if (size > maxBytes) {
-        download.body.destroy();
-        throw new Error(`${file.name} is larger than ${maxBytes} bytes`);
-      }
-      chunks.push(chunk as Buffer);
-    }
-    return { name: file.name, data: Buffer.concat(chunks) };
+    return readSharedFile(file.name, download, maxBytes);
   }
 }
 
