@@ -228,16 +228,42 @@ function cardAction(value: unknown): CardActionValue | undefined {
   return { puente: 'action', command: candidate.command, text: candidate.text, ...(typeof candidate.input === 'string' ? { input: candidate.input } : {}) };
 }
 
+/** How Teams describes a file attached to a message (a SharePoint or OneDrive item). */
+export const FILE_REFERENCE = 'reference';
+export const FILE_DOWNLOAD_INFO = 'application/vnd.microsoft.teams.file.download.info';
+
 /**
- * Images pasted into a channel message arrive as attachments whose `contentUrl` the bot downloads with
- * its own token (teams.md §5). Files attached in channels are not delivered to bots at all.
+ * An agent's files. Images pasted into a channel message arrive as attachments whose `contentUrl` is
+ * on the Bot Connector, downloaded with the bot's own token (teams.md §5). Files attached in a channel
+ * are stored in the team's SharePoint: when the activity lists them, it is as `reference` attachments
+ * (or `…teams.file.download.info`) whose `contentUrl` is the SharePoint URL, which the bot's token
+ * cannot read; the adapter reads them through Microsoft Graph's shares API. Teams gives no size for
+ * them. When the activity only holds `<attachment id>` placeholders in its HTML, the adapter finds the
+ * files on the message through Graph (TeamsAdapter.withChannelFiles): this stays free of side effects.
  */
 function filesOf(activity: TeamsActivity): ChatFileRef[] {
   return (activity.attachments ?? []).flatMap((attachment, index): ChatFileRef[] => {
-    if (!attachment.contentType?.startsWith('image/') || !attachment.contentUrl) return [];
-    const extension = attachment.contentType.slice('image/'.length).replace(/[^a-z0-9]/gi, '') || 'png';
-    return [{ id: `${activity.id}-${index}`, name: attachment.name ?? `image-${index + 1}.${extension}`, mimeType: attachment.contentType, source: attachment.contentUrl }];
+    const { contentType, contentUrl } = attachment;
+    if (!contentType || !contentUrl) return [];
+    if (contentType === FILE_REFERENCE || contentType === FILE_DOWNLOAD_INFO) {
+      if (!/^https:\/\//i.test(contentUrl)) return [];
+      return [{ id: `${activity.id}-${index}`, name: attachment.name ?? fileNameOf(contentUrl, index), source: contentUrl }];
+    }
+    if (!contentType.startsWith('image/')) return [];
+    const extension = contentType.slice('image/'.length).replace(/[^a-z0-9]/gi, '') || 'png';
+    return [{ id: `${activity.id}-${index}`, name: attachment.name ?? `image-${index + 1}.${extension}`, mimeType: contentType, source: contentUrl }];
   });
+}
+
+/** The last segment of a file's URL, decoded, for an attachment without a name. */
+function fileNameOf(url: string, index: number): string {
+  try {
+    const last = new URL(url).pathname.split('/').filter(Boolean).pop();
+    if (last) return decodeURIComponent(last);
+  } catch {
+    // fall through
+  }
+  return `file-${index + 1}`;
 }
 
 function reactionsOf(activity: TeamsActivity, where: Place, agent: Agent): TeamsInterpretation {

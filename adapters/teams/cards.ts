@@ -110,3 +110,36 @@ function actionElement(action: ThreadAction): CardElement {
     ),
   };
 }
+
+/**
+ * A customer's file stored in the channel's SharePoint folder: the post (header, quote, comment), then
+ * the file — an icon, its name and size — and a button that opens it (`Action.OpenUrl` to the item's
+ * `webUrl`, which Teams opens in its viewer for the people of the team).
+ */
+export function fileCard(
+  text: string,
+  sender: PostSender | undefined,
+  quote: { author?: string; text: string } | undefined,
+  file: { name: string; size: string; url: string; icon: string; open: string },
+): CardElement {
+  const content = postCard(text, sender, quote);
+  const names: CardElement[] = [
+    textBlock(file.name, { weight: 'Bolder' }),
+    textBlock(file.size, { isSubtle: true, spacing: 'None', size: 'Small' }),
+  ];
+  (content.body as CardElement[]).push({
+    type: 'Container',
+    style: 'emphasis',
+    selectAction: { type: 'Action.OpenUrl', url: file.url },
+    items: [
+      {
+        type: 'ColumnSet',
+        columns: [
+          { type: 'Column', width: 'auto', verticalContentAlignment: 'Center', items: [textBlock(file.icon, { size: 'Large' })] },
+          { type: 'Column', width: 'stretch', verticalContentAlignment: 'Center', items: names },
+        ],
+      },
+    ],
+  });
+  return { ...content, actions: [{ type: 'Action.OpenUrl', title: file.open, url: file.url }] };
+}

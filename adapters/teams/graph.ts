@@ -22,10 +22,11 @@ export const GRAPH_URL = 'https://graph.microsoft.com/v1.0';
 export const GRAPH_SCOPE = 'https://graph.microsoft.com';
 
 /** The fields of a Graph `chatMessage` the look-up reads. */
-interface ChatMessage {
+export interface ChatMessage {
   id?: string;
   from?: { application?: { id?: string } | null } | null;
-  attachments?: { contentType?: string; content?: string | null }[];
+  /** Cards (`content`, a JSON string) and files (`contentType: 'reference'`, `contentUrl`, `name`). */
+  attachments?: { id?: string; contentType?: string; content?: string | null; contentUrl?: string | null; name?: string | null }[];
 }
 
 interface Page {
@@ -60,13 +61,23 @@ export class GraphLookup {
     return undefined;
   }
 
+  /**
+   * One message of a channel: a reply in the thread `root`, or the root itself. Files people attach in
+   * a channel are listed here (`reference` attachments with their SharePoint URL), not in the
+   * activity Teams sends the bot (teams.md §5).
+   */
+  async message(team: string, channel: string, root: string, id: string): Promise<ChatMessage> {
+    const base = `${this.baseUrl.replace(/\/$/, '')}/teams/${encodeURIComponent(team)}/channels/${encodeURIComponent(channel)}/messages/${encodeURIComponent(root)}`;
+    return (await this.get(root === id ? base : `${base}/replies/${encodeURIComponent(id)}`)) as ChatMessage;
+  }
+
   /** Sent by this bot: Graph names the app (`from.application.id`); people's messages are never it. */
   private isOwn(message: ChatMessage): boolean {
     const application = message.from?.application?.id;
     return application === this.appId || application === `28:${this.appId}`;
   }
 
-  private async get(url: string): Promise<Page> {
+  private async get(url: string): Promise<Page & ChatMessage> {
     let token: string;
     try {
       token = await this.token();
@@ -82,7 +93,7 @@ export class GraphLookup {
     const text = await response.text();
     if (!response.ok) throw statusError('Graph read', response, text);
     try {
-      return JSON.parse(text) as Page;
+      return JSON.parse(text) as Page & ChatMessage;
     } catch {
       throw new TeamsApiError('Graph read', response.status, 'the answer is not JSON');
     }

@@ -16,10 +16,15 @@
  * go to the person's personal chat with the bot, or, when Teams will not open one, to the thread
  * with an @mention. Posts carry their key (a hidden card element) and are recorded durably, so
  * `findPosted` answers from the record, or else from Microsoft Graph (adapters/teams/graph.ts).
+ *
+ * Files: small customer images are shown inline; other customer files go to the channel's SharePoint
+ * folder through Graph and are shown as a card that opens them; agents' channel attachments are read
+ * through Graph's shares API (adapters/teams/graph-files.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -41,14 +46,16 @@ import {
 } from '../../bot/chat-adapter.js';
 import type { Logger } from '../../bot/logger.js';
 import { MediaError } from '../../bot/media-errors.js';
-import type { ChatFileRef, ChatMessageRef, DeliveryState, ThreadRef } from '../../bot/types.js';
+import { formatBytes } from '../../bot/media-limits.js';
+import type { AgentMessage, ChatFileRef, ChatMessageRef, DeliveryState, ThreadRef } from '../../bot/types.js';
 import type { NumberConfig, TeamsConfig } from '../../config/types.js';
-import { ADAPTER, interpretTeamsBody, type ReplyTarget, type TeamsActivity, type TeamsInterpretation } from './activity.js';
+import { ADAPTER, FILE_REFERENCE, interpretTeamsBody, type ReplyTarget, type TeamsActivity, type TeamsInterpretation } from './activity.js';
 import { jwtCheck, msalTokenSource, type JwtCheck } from './auth.js';
-import { cardActivity, headerCard, postCard, textCard } from './cards.js';
+import { cardActivity, fileCard, headerCard, postCard, textCard } from './cards.js';
 import { BotConnector, TeamsApiError, TeamsThrottledError, type ConnectorActivity, type TokenSource } from './connector.js';
 import { whatsAppToTeams } from './format.js';
 import { GRAPH_SCOPE, GraphLookup, GRAPH_URL } from './graph.js';
+import { GraphFiles, sharePointName, type DriveItem, type GraphFilesOptions } from './graph-files.js';
 import { TeamsPacedError, TeamsPacer, type TeamsPacerOptions } from './pacer.js';
 import { TeamsState, type PostedRecord } from './state.js';
 
@@ -60,13 +67,33 @@ const CONNECTOR_HOSTS = ['.trafficmanager.net', '.botframework.com', '.teams.mic
 const AAD_GROUP_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * Images are shown inline (a `data:` URL in the card's Image), because bots cannot upload files to
- * channels (that needs SharePoint through Microsoft Graph, teams.md §5). Teams' bot message limit is
- * about 100 KB of text but excludes base64 images; Puente keeps inline images to 1 MiB [design].
+ * Small images are shown inline (a `data:` URL in the card's Image): Teams' bot message limit is about
+ * 100 KB of text but excludes base64 images; Puente keeps inline images to 1 MiB [design]. Other files
+ * (and larger images) go to the channel's SharePoint folder through Microsoft Graph (teams.md §5,
+ * adapters/teams/graph-files.ts) and are shown as a card that opens them.
  */
 export const TEAMS_INLINE_IMAGE_MAX_BYTES = 1024 * 1024;
-/** What the adapter takes in either direction (agents' pasted images are downloaded up to this). */
-export const TEAMS_MAX_FILE_BYTES = 4 * 1024 * 1024;
+/**
+ * What the adapter takes in either direction: SharePoint takes far larger files through upload
+ * sessions, so in practice the bridge's own limit (bot/media-limits.ts, 16 MB) is the one that applies.
+ */
+export const TEAMS_MAX_FILE_BYTES = 100 * 1024 * 1024;
+/** Customer files go under this folder of the channel's SharePoint folder. */
+export const TEAMS_FILES_FOLDER = 'WhatsApp';
+/** After Graph refused to store files (403), non-image files are refused at once for this long. */
+const FILES_REFUSED_FOR_MS = 60 * 60_000;
+
+/** A staged customer file: an inline image, or a file kept on disk until it is in SharePoint. */
+type Staged =
+  | { kind?: 'image'; dataUrl: string; name: string }
+  | { kind: 'file'; name: string; size: number; mimeType: string; path: string; item?: StoredItem };
+
+/** What a posted file card needs of the SharePoint item, kept with the stage once uploaded. */
+interface StoredItem {
+  name: string;
+  size: number;
+  webUrl: string;
+}
 const MAX_BODY_BYTES = 1024 * 1024;
 
 const NOTICE_PREFIX: Record<NoticeKind, string> = { info: 'ℹ️', warning: '⚠️', error: '🛑' };
@@ -92,10 +119,12 @@ export interface TeamsAdapterOptions {
   stateDir?: string;
   pacer?: TeamsPacerOptions;
   /**
-   * Microsoft Graph for `findPosted` (needs the `ChannelMessage.Read.Group` consent). Default: on,
-   * with the MSAL provider's Graph token, unless a `tokenSource` is given (tests); `false`: off.
+   * Microsoft Graph for `findPosted` (needs the `ChannelMessage.Read.Group` consent) and for files
+   * (customer files into the channel's SharePoint folder, agents' attached files through the shares
+   * API: `Sites.ReadWrite.All`, or `Files.ReadWrite.All`, or `Sites.Selected` per team site). Default: on, with the MSAL provider's Graph
+   * token, unless a `tokenSource` is given (tests); `false`: off.
    */
-  graph?: { url?: string; tokenSource: TokenSource } | false;
+  graph?: ({ url?: string; tokenSource: TokenSource } & Pick<GraphFilesOptions, 'simpleMaxBytes' | 'chunkBytes'>) | false;
 }
 
 export class TeamsAdapter implements ChatAdapter {
@@ -124,9 +153,16 @@ export class TeamsAdapter implements ChatAdapter {
   private readonly configuredTeams = new Map<string, string>();
   private readonly state: TeamsState;
   private readonly graph?: GraphLookup;
+  private readonly files?: GraphFiles;
   private readonly stagedDir?: string;
-  /** Staged images (see TEAMS_INLINE_IMAGE_MAX_BYTES): in memory, and on disk when there is a state directory. */
-  private readonly staged = new Map<string, { dataUrl: string; name: string }>();
+  /** Where staged files wait without a state directory (memory-only setups): a temporary directory. */
+  private scratchDir?: Promise<string>;
+  /** Staged images and files: in memory, and on disk when there is a state directory. */
+  private readonly staged = new Map<string, Staged>();
+  /** Until when non-image files are refused at once (Graph answered 401/403 to an upload). */
+  private filesRefusedUntil = 0;
+  /** Whether the missing file permission was logged already (it is logged once, not per file). */
+  private filesWarned = false;
   /**
    * Keys whose last post attempt failed without an answer (timeout, 502, 504, network): Teams may
    * have posted it. The core retries such failures in place (not as a recovery), so the next attempt
@@ -144,7 +180,10 @@ export class TeamsAdapter implements ChatAdapter {
     this.state = new TeamsState(stateDir);
     this.stagedDir = stateDir ? join(stateDir, 'staged') : undefined;
     const lookup = graph ?? (tokenSource ? false : { tokenSource: msalTokenSource(config, GRAPH_SCOPE) });
-    if (lookup) this.graph = new GraphLookup(lookup.tokenSource, config.appId, lookup.url ?? GRAPH_URL);
+    if (lookup) {
+      this.graph = new GraphLookup(lookup.tokenSource, config.appId, lookup.url ?? GRAPH_URL);
+      this.files = new GraphFiles(lookup.tokenSource, lookup.url ?? GRAPH_URL, { simpleMaxBytes: lookup.simpleMaxBytes, chunkBytes: lookup.chunkBytes });
+    }
     for (const number of numbers) {
       if (number.adapter !== ADAPTER) continue;
       this.languages.set(number.channel, number.language);
@@ -179,14 +218,14 @@ export class TeamsAdapter implements ChatAdapter {
     if (!handlers) return answer(res, 503, { error: 'starting' });
     this.learn(body, auth.claims);
     const interpretation = interpretTeamsBody(body);
-    await this.deliver(interpretation, handlers);
+    await this.deliver(interpretation, handlers, body);
     answer(res, interpretation.kind === 'rejected' ? 400 : 200, {});
   }
 
-  private async deliver(interpretation: TeamsInterpretation, handlers: ChatHandlers): Promise<void> {
+  private async deliver(interpretation: TeamsInterpretation, handlers: ChatHandlers, body: string): Promise<void> {
     switch (interpretation.kind) {
       case 'message':
-        return handlers.onAgentMessage(interpretation.message);
+        return handlers.onAgentMessage(await this.withChannelFiles(body, interpretation.message));
       case 'change':
         return handlers.onAgentChange(interpretation.change);
       case 'reaction':
@@ -203,6 +242,41 @@ export class TeamsAdapter implements ChatAdapter {
       default:
         this.logger.debug({ reason: interpretation.reason }, 'teams: activity ignored');
     }
+  }
+
+  /**
+   * Files attached to a channel message are not in the activity Teams sends the bot: its HTML only
+   * holds `<attachment id="…">` placeholders (teams.md §5). Their SharePoint URLs are read from the
+   * message itself through Graph (`GET /teams/{group}/channels/{channel}/messages/{root}/replies/{id}`);
+   * when that fails now (Graph busy), each file is handed to the core as a reference resolved again at
+   * send time (`graph-attachment:` source), so the core's retries and notices apply to it.
+   */
+  private async withChannelFiles(body: string, message: AgentMessage): Promise<AgentMessage> {
+    const ids = attachmentIdsOf(body);
+    if (ids.length === 0) return message;
+    const files = message.files ?? [];
+    // Teams named the files itself (`reference` attachments): nothing to look up.
+    if (files.some((file) => file.source !== undefined && !this.isBotConnectorUrl(file.source))) return message;
+    const channel = message.ref.channel;
+    const root = message.thread?.id ?? message.ref.threadId ?? message.ref.id;
+    const team = this.teamGroupOf(channel);
+    if (!this.graph || !team) {
+      this.logger.warn({ channel, graph: Boolean(this.graph) }, 'teams: an agent attached files, but Microsoft Graph cannot read the message (no access or unknown team group id); they are not relayed');
+      return message;
+    }
+    let found: ChatFileRef[];
+    try {
+      const posted = await this.graph.message(team, channel, root, message.ref.id);
+      found = (posted.attachments ?? []).flatMap((attachment, index): ChatFileRef[] => {
+        if (attachment.contentType !== FILE_REFERENCE || !attachment.contentUrl?.startsWith('https://')) return [];
+        if (attachment.id && !ids.includes(attachment.id)) return [];
+        return [{ id: `${message.ref.id}-${attachment.id ?? index}`, name: attachment.name || `file-${index + 1}`, source: attachment.contentUrl }];
+      });
+    } catch (error) {
+      this.logger.warn({ err: error, channel }, 'teams: could not read an agent’s attached files now; they are fetched when sent');
+      found = ids.map((id, index) => ({ id: `${message.ref.id}-${id}`, name: `attachment-${index + 1}`, source: graphAttachmentSource(team, channel, root, message.ref.id, id) }));
+    }
+    return found.length > 0 ? { ...message, files: [...files, ...found] } : message;
   }
 
   /**
@@ -442,62 +516,222 @@ export class TeamsAdapter implements ChatAdapter {
     await this.connector.send(this.serviceUrlFor({ channel: thread.channel }), conversation, markdown(text));
   }
 
+  /**
+   * Step one of two: an image up to TEAMS_INLINE_IMAGE_MAX_BYTES is kept as a `data:` URL; any other
+   * file is copied next to the adapter's state (the core releases its own copy when this returns), to
+   * be uploaded to the thread's channel folder when it is shared — the channel is known only then.
+   * Both are kept on the data volume, named by the stage's id, so a share resumed after a restart
+   * still has them. Without Graph file access, only inline images can be shown (today's notice).
+   */
   async stageFile(file: LocalFile): Promise<StagedFile> {
-    if (!file.mimeType.startsWith('image/')) {
-      throw new MediaError({ reason: 'type', mimeType: file.mimeType }); // Teams bots can show only images in channels
-    }
-    if (file.size > TEAMS_INLINE_IMAGE_MAX_BYTES) throw new MediaError({ reason: 'too-large', size: file.size, limit: TEAMS_INLINE_IMAGE_MAX_BYTES });
-    const bytes = await readFile(file.path);
     const id = randomUUID();
-    const image = { dataUrl: `data:${file.mimeType};base64,${bytes.toString('base64')}`, name: file.name };
-    if (this.stagedDir) {
-      // Kept on the data volume too, so a share resumed after a restart still has the image.
-      await mkdir(this.stagedDir, { recursive: true });
-      await writeFile(join(this.stagedDir, `${id}.json`), JSON.stringify(image));
+    const inline = file.mimeType.startsWith('image/') && file.size <= TEAMS_INLINE_IMAGE_MAX_BYTES;
+    let staged: Staged;
+    if (inline) {
+      const bytes = await readFile(file.path);
+      staged = { dataUrl: `data:${file.mimeType};base64,${bytes.toString('base64')}`, name: file.name };
+    } else {
+      if (!this.filesAllowed()) {
+        if (file.mimeType.startsWith('image/')) throw new MediaError({ reason: 'too-large', size: file.size, limit: TEAMS_INLINE_IMAGE_MAX_BYTES });
+        throw new MediaError({ reason: 'type', mimeType: file.mimeType }); // no Graph file access: Teams bots cannot show it
+      }
+      if (file.size > this.capabilities.maxFileBytes) throw new MediaError({ reason: 'too-large', size: file.size, limit: this.capabilities.maxFileBytes });
+      const path = join(await this.fileDir(), `${id}.bin`);
+      await copyFile(file.path, path);
+      staged = { kind: 'file', name: file.name, size: file.size, mimeType: file.mimeType, path };
     }
-    this.staged.set(id, image);
+    await this.keepStage(id, staged);
     return { id, key: `teams-file:${id}` };
   }
 
+  /** Non-image files can go to SharePoint: Graph is configured and has not just refused. */
+  private filesAllowed(): boolean {
+    return this.files !== undefined && Date.now() >= this.filesRefusedUntil;
+  }
+
+  private async fileDir(): Promise<string> {
+    if (this.stagedDir) {
+      await mkdir(this.stagedDir, { recursive: true });
+      return this.stagedDir;
+    }
+    this.scratchDir ??= mkdtemp(join(tmpdir(), 'puente-teams-staged-'));
+    return this.scratchDir;
+  }
+
+  private async keepStage(id: string, staged: Staged): Promise<void> {
+    if (this.stagedDir) {
+      // Kept on the data volume too, so a share resumed after a restart still has the file.
+      await mkdir(this.stagedDir, { recursive: true });
+      await writeFile(join(this.stagedDir, `${id}.json`), JSON.stringify(staged));
+    }
+    this.staged.set(id, staged);
+  }
+
+  /**
+   * Step two: posts the staged file in the thread, once per key. An image is the card's Image; a file
+   * is uploaded to `WhatsApp/<id> <name>` in the channel's SharePoint folder (replacing a copy an
+   * interrupted attempt left there, so a retry never makes a second file; the uploaded item is kept
+   * with the stage so a retry after a crash does not upload again) and posted as a card with its name,
+   * size and an Open button. When Graph may not store files there (403, no team group id), the post
+   * carries the comment and a notice saying the file cannot be shown, once per key like the file.
+   */
   async shareFile(thread: ThreadRef, file: StagedFile, post: Omit<ChatPost, 'key'>): Promise<ChatMessageRef | undefined> {
-    const image = this.staged.get(file.id) ?? (await this.stagedOnDisk(file.id));
-    if (!image) throw new MediaError({ reason: 'gone' });
-    const content = postCard(post.text, post.sender, post.quote);
-    (content.body as unknown[]).push({ type: 'Image', url: image.dataUrl, altText: image.name, size: 'Large' });
-    const activity = cardActivity(content, post.text || image.name, file.key);
+    const done = this.state.posted(file.key);
+    if (done && done.channel === thread.channel && done.thread === thread.id) {
+      // Shared already (the record says so): nothing is posted or uploaded again.
+      const leftover = this.staged.get(file.id) ?? (await this.stagedOnDisk(file.id));
+      if (leftover) await this.dropStage(file.id, leftover);
+      return done.id.startsWith('unnamed:') ? undefined : { ...refOf(done), threadId: thread.id };
+    }
+    const staged = this.staged.get(file.id) ?? (await this.stagedOnDisk(file.id));
+    if (!staged) throw new MediaError({ reason: 'gone' });
+    let activity: ConnectorActivity;
+    if (staged.kind === 'file') {
+      const language = this.languageOf(thread.channel);
+      const item = await this.storeFile(thread.channel, file.id, staged);
+      const content = item
+        ? fileCard(post.text, post.sender, post.quote, {
+            name: item.name,
+            size: formatBytes(item.size),
+            url: item.webUrl,
+            icon: fileIcon(staged.mimeType),
+            open: say(language, 'inbound.file.open'),
+          })
+        : postCard([post.text, say(language, 'inbound.media.not.stored')].filter((line) => line).join('\n\n'), post.sender, post.quote);
+      activity = cardActivity(content, post.text || staged.name, file.key);
+    } else {
+      const content = postCard(post.text, post.sender, post.quote);
+      (content.body as unknown[]).push({ type: 'Image', url: staged.dataUrl, altText: staged.name, size: 'Large' });
+      activity = cardActivity(content, post.text || staged.name, file.key);
+    }
     const ref = await this.once(thread.channel, thread, file.key, async () => {
       const id = await this.connector.send(this.serviceUrlFor({ channel: thread.channel }), threadConversation(thread.channel, thread.id), activity);
       return id ?? unnamed(file.key);
     });
-    this.staged.delete(file.id);
-    if (this.stagedDir) await rm(join(this.stagedDir, `${file.id}.json`), { force: true }).catch(() => undefined);
+    await this.dropStage(file.id, staged);
     return ref.id.startsWith('unnamed:') ? undefined : { ...ref, threadId: thread.id };
   }
 
-  private async stagedOnDisk(id: string): Promise<{ dataUrl: string; name: string } | undefined> {
-    if (!this.stagedDir || !/^[0-9a-f-]{36}$/.test(id)) return undefined;
+  /**
+   * Uploads a staged file to the channel's folder; undefined when Graph may not (no access, no team
+   * group id, refused: logged once), so the thread gets a notice instead. Throttling and outages are
+   * the core's to retry (RetryableChatError).
+   */
+  private async storeFile(channel: string, id: string, staged: Extract<Staged, { kind: 'file' }>): Promise<StoredItem | undefined> {
+    if (staged.item) return staged.item;
+    const team = this.teamGroupOf(channel);
+    if (!this.files || !team) {
+      this.warnFilesOnce({ channel, graph: Boolean(this.files) }, 'teams: cannot store customer files in this channel (no Microsoft Graph access or the team’s group id is unknown); a notice is posted instead');
+      return undefined;
+    }
+    const path = `${TEAMS_FILES_FOLDER}/${id.replace(/-/g, '').slice(0, 12)} ${sharePointName(staged.name)}`;
+    let item: DriveItem;
     try {
-      return JSON.parse(await readFile(join(this.stagedDir, `${id}.json`), 'utf8')) as { dataUrl: string; name: string };
+      item = await this.files.upload(team, channel, path, { path: staged.path, size: staged.size, mimeType: staged.mimeType });
+    } catch (error) {
+      if (error instanceof RetryableChatError) throw error;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new MediaError({ reason: 'gone' }, { cause: error });
+      if (error instanceof TeamsApiError && (error.status === 401 || error.status === 403)) this.filesRefusedUntil = Date.now() + FILES_REFUSED_FOR_MS;
+      this.warnFilesOnce({ err: error, channel }, 'teams: Microsoft Graph refused to store a customer file (is Files.ReadWrite.All or Sites.Selected granted?); a notice is posted instead');
+      return undefined;
+    }
+    if (!item.webUrl) {
+      this.logger.warn({ channel, item: item.id }, 'teams: the uploaded file has no web URL; a notice is posted instead');
+      return undefined;
+    }
+    const stored: StoredItem = { name: item.name ?? staged.name, size: item.size ?? staged.size, webUrl: item.webUrl };
+    await this.keepStage(id, { ...staged, item: stored }).catch((error: unknown) => this.logger.warn({ err: error }, 'teams: could not record an uploaded file'));
+    return stored;
+  }
+
+  private warnFilesOnce(fields: Record<string, unknown>, message: string): void {
+    if (this.filesWarned) {
+      this.logger.debug(fields, message);
+      return;
+    }
+    this.filesWarned = true;
+    this.logger.warn(fields, message);
+  }
+
+  private async dropStage(id: string, staged: Staged): Promise<void> {
+    this.staged.delete(id);
+    if (staged.kind === 'file') await rm(staged.path, { force: true }).catch(() => undefined);
+    if (this.stagedDir) await rm(join(this.stagedDir, `${id}.json`), { force: true }).catch(() => undefined);
+  }
+
+  private async stagedOnDisk(id: string): Promise<Staged | undefined> {
+    if (!this.stagedDir || !/^[0-9a-f-]{36}$/.test(id)) return undefined;
+    let staged: Staged;
+    try {
+      staged = JSON.parse(await readFile(join(this.stagedDir, `${id}.json`), 'utf8')) as Staged;
     } catch {
       return undefined;
     }
+    // The copy sits next to its record, wherever the data directory is mounted now.
+    return staged.kind === 'file' ? { ...staged, path: join(this.stagedDir, `${id}.bin`) } : staged;
   }
 
-  /** An agent's pasted image: `contentUrl` on the Bot Connector, fetched with the bot's token. */
+  /**
+   * An agent's file: a pasted image is on the Bot Connector (`contentUrl`), fetched with the bot's
+   * token; a file attached in a channel is in SharePoint (a `reference` attachment), read through
+   * Graph's shares API — its size first, so the core refuses a file over the limit before any byte of
+   * it is downloaded, then its content, streamed.
+   */
   async openFile(file: ChatFileRef): Promise<FileDownload> {
     if (!file.source) throw new MediaError({ reason: 'gone' });
-    if (!this.isBotConnectorUrl(file.source)) throw new MediaError({ reason: 'refused', detail: 'not a Bot Connector attachment URL' });
+    if (file.source.startsWith(GRAPH_ATTACHMENT)) return this.openAttachment(file.source);
+    if (!this.isBotConnectorUrl(file.source)) {
+      if (this.files && file.source.startsWith('https://')) return this.openShared(this.files, file.source);
+      throw new MediaError({ reason: 'refused', detail: 'not a Bot Connector attachment URL' });
+    }
     try {
       const response = await this.connector.download(file.source);
       if (!response.body) throw new MediaError({ reason: 'gone' });
       const length = Number(response.headers.get('content-length'));
       return { body: Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), ...(Number.isFinite(length) && length > 0 ? { size: length } : {}) };
     } catch (error) {
-      if (error instanceof MediaError) throw error;
-      if (error instanceof RetryableChatError) throw new MediaError({ reason: 'transfer', detail: error.message }, { cause: error });
-      if (error instanceof TeamsApiError && error.status === 404) throw new MediaError({ reason: 'gone' }, { cause: error });
-      throw new MediaError({ reason: 'refused', detail: (error as Error).message }, { cause: error });
+      throw downloadProblem(error);
     }
+  }
+
+  /** A file of a channel message whose SharePoint URL could not be read when it arrived: read it now. */
+  private async openAttachment(source: string): Promise<FileDownload> {
+    const [team, channel, root, id, attachmentId] = source.slice(GRAPH_ATTACHMENT.length).split('/').map(decodeURIComponent);
+    if (!this.graph || !this.files || !team || !channel || !root || !id || !attachmentId) throw new MediaError({ reason: 'refused', detail: 'no Microsoft Graph access' });
+    let url: string | undefined;
+    try {
+      const posted = await this.graph.message(team, channel, root, id);
+      url = posted.attachments?.find((attachment) => attachment.id === attachmentId && attachment.contentType === FILE_REFERENCE)?.contentUrl ?? undefined;
+    } catch (error) {
+      throw downloadProblem(error);
+    }
+    if (!url?.startsWith('https://')) throw new MediaError({ reason: 'gone' });
+    return this.openShared(this.files, url);
+  }
+
+  private async openShared(files: GraphFiles, url: string): Promise<FileDownload> {
+    let item: DriveItem;
+    try {
+      item = await files.sharedItem(url);
+    } catch (error) {
+      throw downloadProblem(error);
+    }
+    const size = typeof item.size === 'number' && item.size >= 0 ? item.size : undefined;
+    // The content is asked for only when the core starts reading: a file it refuses by size is never fetched.
+    const body = Readable.from(
+      (async function* () {
+        let response: Response;
+        try {
+          response = await files.openShared(url);
+        } catch (error) {
+          throw downloadProblem(error);
+        }
+        if (!response.body) throw new MediaError({ reason: 'gone' });
+        yield* Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+      })(),
+      { objectMode: false },
+    );
+    return { body, ...(size !== undefined ? { size } : {}) };
   }
 
   async announce(channel: string, post: ChatPost): Promise<ChatMessageRef> {
@@ -538,6 +772,44 @@ function channelOf(activity: TeamsActivity): string | undefined {
   if (id) return id;
   const base = activity.conversation?.id?.split(';')[0];
   return activity.conversation?.conversationType === 'channel' && base?.startsWith('19:') ? base : undefined;
+}
+
+/** The source of an agent's file to be read from its channel message at send time (see withChannelFiles). */
+const GRAPH_ATTACHMENT = 'graph-attachment:';
+
+function graphAttachmentSource(team: string, channel: string, root: string, id: string, attachmentId: string): string {
+  return GRAPH_ATTACHMENT + [team, channel, root, id, attachmentId].map(encodeURIComponent).join('/');
+}
+
+/** The `<attachment id="…">` placeholders of an activity's HTML (its text and `text/html` attachments). */
+function attachmentIdsOf(body: string): string[] {
+  let activity: TeamsActivity;
+  try {
+    activity = JSON.parse(body) as TeamsActivity;
+  } catch {
+    return [];
+  }
+  const html = [activity.text ?? '', ...(activity.attachments ?? []).filter((attachment) => attachment.contentType === 'text/html').map((attachment) => (typeof attachment.content === 'string' ? attachment.content : ''))];
+  const ids = html.flatMap((text) => [...text.matchAll(/<attachment\s+id=["']([^"']+)["']/gi)].map((match) => match[1] ?? ''));
+  // Quoted messages are placeholders too, named by their numeric message id: those are not files.
+  return [...new Set(ids.filter((id) => id !== '' && !/^\d+$/.test(id)))];
+}
+
+/** A failed download as the core's media problem. */
+function downloadProblem(error: unknown): MediaError {
+  if (error instanceof MediaError) return error;
+  if (error instanceof RetryableChatError) return new MediaError({ reason: 'transfer', detail: error.message }, { cause: error });
+  if (error instanceof TeamsApiError && error.status === 404) return new MediaError({ reason: 'gone' }, { cause: error });
+  return new MediaError({ reason: 'refused', detail: (error as Error).message }, { cause: error });
+}
+
+/** The icon of a file card, by kind. */
+function fileIcon(mimeType: string): string {
+  if (mimeType.startsWith('image/')) return '🖼️';
+  if (mimeType.startsWith('video/')) return '🎬';
+  if (mimeType.startsWith('audio/')) return '🎵';
+  if (mimeType === 'application/pdf') return '📕';
+  return '📄';
 }
 
 function refOf(record: PostedRecord): ChatMessageRef {

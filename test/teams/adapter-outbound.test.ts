@@ -70,7 +70,7 @@ describe('TeamsAdapter outbound (Bot Connector)', () => {
       reactions: false,
       ephemeral: false,
       maxTextLength: 20000,
-      maxFileBytes: 4 * 1024 * 1024,
+      maxFileBytes: 100 * 1024 * 1024,
       fileCustomSender: true,
     });
     expect(adapter.routes().map((route) => `${route.method} ${route.path}`)).to.deep.equal(['POST /api/messages']);
