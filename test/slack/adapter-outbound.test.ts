@@ -9,6 +9,7 @@ import type { ChatMessageRef, ThreadRef } from '../../bot/types.js';
 import type { SlackAdapter } from '../../adapters/slack/index.js';
 import { SlackApiError } from '../../adapters/slack/errors.js';
 import { CHANNEL, form, newAdapter, RecordingHandlers, slackApi, THREAD_TS } from './fixtures.js';
+import { rejection } from '../helpers/rejection.js';
 
 const THREAD: ThreadRef = { adapter: 'slack', channel: CHANNEL, id: THREAD_TS };
 const AGENT_MESSAGE: ChatMessageRef = { adapter: 'slack', channel: CHANNEL, id: '1718856900.000200', threadId: THREAD_TS };
@@ -22,15 +23,6 @@ function expectCall(method: string, answer: Record<string, unknown> = { ok: true
       return answer;
     });
   return calls;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('SlackAdapter outbound (Web API)', () => {

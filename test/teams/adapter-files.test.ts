@@ -18,6 +18,7 @@ import { MediaError } from '../../bot/media-errors.js';
 import type { ThreadRef } from '../../bot/types.js';
 import { RecordingHandlers } from '../slack/fixtures.js';
 import { APP_ID, CHANNEL, channelMessage, connector, conversationPath, FakeIssuer, NUMBER, ROOT_ID, teamsConfig } from './fixtures.js';
+import { rejection } from '../helpers/rejection.js';
 
 type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -60,15 +61,6 @@ function texts(element: unknown): string[] {
   const item = element as Body;
   const own = item.type === 'TextBlock' && item.isVisible !== false ? [String(item.text)] : [];
   return [...own, ...texts(item.body), ...texts(item.columns), ...texts(item.items)];
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {

@@ -13,6 +13,7 @@ import { RetryableChatError } from '../../bot/chat-adapter.js';
 import { MediaError } from '../../bot/media-errors.js';
 import type { ChatMessageRef, ThreadRef } from '../../bot/types.js';
 import { APP_ID, CHANNEL, connector, conversationPath, FakeIssuer, newTeamsAdapter, NUMBER, ROOT_ID, TENANT_ID } from './fixtures.js';
+import { rejection } from '../helpers/rejection.js';
 
 const THREAD: ThreadRef = { adapter: 'teams', channel: CHANNEL, id: ROOT_ID };
 const IN_THREAD = `${CHANNEL};messageid=${ROOT_ID}`;
@@ -28,15 +29,6 @@ function expectSend(conversationId: string, answer: { status: number; body?: unk
     })
     .reply(answer.status, answer.body as nock.Body, answer.headers);
   return bodies;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** Every TextBlock text of a card, in order (columns and containers included). */

@@ -14,6 +14,7 @@ import { RetryableChatError } from '../../bot/chat-adapter.js';
 import type { ChatMessageRef, ThreadRef } from '../../bot/types.js';
 import { RecordingHandlers } from '../slack/fixtures.js';
 import { AGENT, APP_ID, CHANNEL, channelMessage, connector, conversationPath, FakeIssuer, mentioning, newTeamsAdapter, NUMBER, postActivity, ROOT_ID, serve, TEAM, TENANT_ID } from './fixtures.js';
+import { rejection } from '../helpers/rejection.js';
 
 type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -42,15 +43,6 @@ function botMessage(id: string, key: string, appId = APP_ID): Body {
 /** A person's message that happens to carry the same card (forwarded): never taken for the bot's. */
 function personMessage(id: string, key: string): Body {
   return { ...botMessage(id, key), from: { user: { id: AGENT.aadObjectId, displayName: AGENT.name }, application: null } };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('TeamsAdapter across restarts', () => {

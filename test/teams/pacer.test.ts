@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import { TeamsPacer, THREAD_WINDOWS } from '../../adapters/teams/index.js';
 import { RetryableChatError } from '../../bot/chat-adapter.js';
+import { rejection } from '../helpers/rejection.js';
 
 /** A clock that only moves when someone sleeps; records when each call was let through. */
 function fakeClock() {
@@ -22,15 +23,6 @@ function fakeClock() {
     },
     sleeps,
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('TeamsPacer', () => {
