@@ -3,7 +3,7 @@
  * tests that need a process to kill, for benchmarks that measure it alone, and for the sandbox.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,14 +23,25 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The arguments the Procfile's `web:` line gives node (`web: node --max-semi-space-size=8
+ * dist/main.js` → the flags and the script), read from the file so nothing can drift from it.
+ */
+export async function productionNodeArgs(): Promise<string[]> {
+  const procfile = await readFile(join(REPO, 'Procfile'), 'utf8');
+  const web = /^web:\s*node\s+(.+)$/m.exec(procfile);
+  if (!web) throw new Error('Procfile has no `web: node …` line');
+  return web[1]!.trim().split(/\s+/);
+}
+
 export interface BridgeProcessOptions {
   env: Record<string, string>;
   /** YAML text for PUENTE_CONFIG, if any. */
   configYaml?: string;
   /**
-   * `compiled` runs `dist/main.js` as `npm start` and the Procfile do (needs `npm run build` first),
-   * so benchmarks measure what production runs; `source` (default) runs `main.ts` through tsx, so
-   * tests always see the working tree without a build step.
+   * `compiled` runs the Procfile's `web:` command (`node <flags> dist/main.js`, as `npm start` does;
+   * needs `npm run build` first), so benchmarks measure what production runs; `source` (default)
+   * runs `main.ts` through tsx, so tests always see the working tree without a build step.
    */
   entry?: 'source' | 'compiled';
 }
@@ -83,7 +94,7 @@ export class BridgeProcess {
       ...(this.configPath ? { PUENTE_CONFIG: this.configPath } : {}),
       ...this.options.env,
     };
-    const args = this.options.entry === 'compiled' ? ['dist/main.js'] : ['--import', 'tsx', 'main.ts'];
+    const args = this.options.entry === 'compiled' ? await productionNodeArgs() : ['--import', 'tsx', 'main.ts'];
     const child = spawn(process.execPath, args, { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     const collect = (chunk: Buffer): void => {
