@@ -26,13 +26,17 @@ export class CustomerRelay {
     const existing = await this.ctx.store.getMessage(message.wamid);
     // A customer file whose transfer was interrupted is not a duplicate: its handling resumes.
     if (existing && !mediaUnfinished(existing)) {
+      // The message record and the conversation's new state are two writes (below): a replay after
+      // a crash or a failed write between them puts the conversation right before skipping.
+      const { conversation, changed } = await this.conversationFor(message, number, customerKey);
+      if (changed) await this.ctx.store.saveConversation(conversation);
       this.ctx.logger.debug({ wamid: message.wamid }, 'duplicate message skipped');
       return;
     }
     const { conversation, changed } = await this.conversationFor(message, number, customerKey);
     // The conversation's new state (the window's start, the customer's name) is saved beside the
-    // message record, after the post: a crash before then replays the webhook, which recomputes it,
-    // so its fsync need not stand between the customer and the thread.
+    // message record, after the post, so its fsync does not stand between the customer and the
+    // thread; if it is lost, the replay of the webhook recomputes it (the duplicate branch above).
     const saveConversation = (): Promise<void> => (changed ? this.ctx.store.saveConversation(conversation) : Promise.resolve());
     const adapter = this.ctx.adapterFor(number);
     const thread = await this.ensureThread(conversation, number, adapter, recovered);
@@ -62,7 +66,9 @@ export class CustomerRelay {
       if (content.kind === 'media') {
         // The file itself goes into the thread; bot/inbound-media.ts records the message.
         const sender = this.customerSender(conversation);
-        await Promise.all([saveConversation(), this.media.relay({ message, content, conversation, thread, number, adapter, sender, quote, recovered }, existing)]);
+        // One after the other: a failed save must not leave a transfer running while a retry starts another.
+        await saveConversation();
+        await this.media.relay({ message, content, conversation, thread, number, adapter, sender, quote, recovered }, existing);
         return;
       }
       const body = [...renderPreamble(language, message), text].filter((line) => line.length > 0).join('\n');
@@ -71,6 +77,9 @@ export class CustomerRelay {
       chat ??= await adapter.post(thread, { text: body, sender: this.customerSender(conversation), quote, key });
     }
 
+    // The conversation is written first: in the embedded journal, which is durable in order, a durable
+    // message record then implies a durable conversation, and both usually share one fsync.
+    const conversationSaved = saveConversation();
     const recorded = this.ctx.store.insertMessage({
       key: message.wamid,
       direction: 'in',
@@ -80,8 +89,7 @@ export class CustomerRelay {
       excerpt: text ? excerpt(text) : undefined,
       at: message.timestamp,
     });
-    // Appended in the same tick, the two records share one fsync.
-    await Promise.all([saveConversation(), recorded]);
+    await Promise.all([conversationSaved, recorded]);
   }
 
   private customerSender(conversation: Conversation): PostSender {

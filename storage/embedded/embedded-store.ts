@@ -8,8 +8,10 @@
  * Every write updates memory synchronously at call time and then waits for its journal record to
  * be durable. Updating at call time keeps journal order equal to call order and lets concurrent
  * calls see each other (two `insertMessage` with one key: exactly one wins). Reads, in turn, wait
- * until everything written before them is durable, so nobody acts on a record a crash could still
- * erase (an outbox item sent before it was on disk would be re-created and sent twice after restart).
+ * until the newest write of the record they return is durable, so nobody acts on a record a crash
+ * could still erase (an outbox item sent before it was on disk would be re-created and sent twice
+ * after restart); a record not found returns at once, and counts and `pendingOutbox` wait for every
+ * write in flight.
  */
 import path from 'node:path';
 import type { Low } from 'lowdb';
@@ -455,8 +457,8 @@ export class EmbeddedStore implements Store {
    * Waits only until the newest write of the record being returned (`identity`) is durable, not for
    * every write in flight: under load some write is always in flight, and waiting for all of them
    * put one or two fsyncs in front of every read on the path from webhook to chat post. A record
-   * that is not found has no write in flight either (writes reach memory at call time); erasures are
-   * made durable before they leave memory. After a journal failure every read fails, as before.
+   * that is not found has no write in flight either (writes reach memory at call time); an erasure
+   * is recorded as a pending purge in state.json, durably, before anything leaves memory. After a journal failure every read fails, as before.
    */
   private afterWrites<T>(value: T, identity: string | undefined): Promise<T> {
     const { journal } = this.ready();

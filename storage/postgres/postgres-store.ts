@@ -275,8 +275,8 @@ export class PostgresStore implements Store {
     const fresh = new Map<string, OutboxItem>();
     for (const item of items) if (!fresh.has(item.id)) fresh.set(item.id, parse<OutboxItem>(json(item)));
     const list = [...fresh.values()];
-    // Nothing new: resolve once the writes of these sends (called before) have settled.
-    if (list.length === 0) return this.order.read(items.map((item) => `o:${item.id}`), async () => undefined);
+    // No items at all: nothing to write.
+    if (list.length === 0) return;
     // One statement: the items land together or not at all, in the given order (seq follows it).
     await this.order.write(
       list.map((item) => `o:${item.id}`),

@@ -174,6 +174,22 @@ describe('Bridge core', () => {
     expect(adapter.statuses.at(-1)).to.include({ state: 'failed' });
   });
 
+  it('reopens the window when a replayed webhook finds its message stored but not the conversation update', async () => {
+    await customerWrites('hola');
+    const conversationId = (await store.findConversationByThread('rec', adapter.threads[0]!.ref.channel, adapter.threads[0]!.ref.id))!.id;
+    clock += CUSTOMER_WINDOW_MS + 1000;
+    // As if the bridge died between the two writes: the message record is on disk, the window's new start is not.
+    const webhook = textWebhook(SALES, ANA, '¿Sigue abierto?', { timestampMs: clock });
+    await store.insertMessage({ key: webhook.wamid, direction: 'in', conversationId, wamids: [webhook.wamid], at: clock });
+    await bridge.acceptWhatsAppWebhook(webhook.body);
+    await bridge.idle();
+    // WhatsApp timestamps are whole seconds.
+    expect((await store.getConversation(conversationId))?.lastInboundAt).to.equal(Math.floor(clock / 1000) * 1000);
+    await bridge.onAgentMessage(agentReply(adapter.threads[0]!.ref, 'Sí, dime'));
+    await bridge.idle();
+    expect(whatsapp.succeeded()).to.have.length(1);
+  });
+
   it('retries throughput errors and reports final errors with code and reason', async () => {
     await customerWrites('hola');
     const thread = adapter.threads[0]!.ref;
