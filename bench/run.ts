@@ -187,6 +187,9 @@ async function phase(stack: Stack | undefined, label: string): Promise<{ end(): 
     log(`${label}: other processes use ${cores} cores; waiting up to ${QUIET_WAIT_MS / 1000} s for a quiet machine`),
   );
   if (stack) stackPhases.push(label);
+  // The emulators that time the figure live in this process: a full collection here, between
+  // phases, keeps this process's own garbage from earlier figures out of the measured one.
+  (globalThis as { gc?: () => void }).gc?.();
   await stack?.startProfile();
   await stack?.probe('runtime-start');
   const meter = await CpuMeter.start(stack?.bridge.pid);
