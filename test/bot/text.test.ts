@@ -126,9 +126,12 @@ describe('send pacing', () => {
     }
   });
 
-  it('spreads sends evenly instead of bursting, and does not delay sends that arrive slowly', async () => {
+  it('spreads sends evenly after a burst of a twentieth of the rate, and does not delay sends that arrive slowly', async () => {
     const even = await starts(50, 10, () => 0);
-    expect(even[1]! - even[0]!).to.be.closeTo(20.2, 1e-9);
+    expect(even.slice(0, 2)).to.deep.equal([0, 0]);
+    for (let index = 2; index < even.length; index++) expect(even[index]! - even[index - 1]!).to.be.closeTo(20.2, 1e-9);
+    const single = await starts(10, 3, () => 0);
+    expect(single[1]! - single[0]!).to.be.closeTo(101, 1e-9);
     const slow = await starts(50, 5, (index) => index * 100);
     expect(slow).to.deep.equal([0, 100, 200, 300, 400]);
   });
