@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import type { SlackEmulator, WhatsAppEmulator } from '../../sandbox/emulators/index.js';
 import type { BridgeProcess } from '../../sandbox/bridge-process.js';
+import { checkExactlyOnceUnderKills } from '../helpers/crash-traffic.js';
 import { E2E_SECRETS, startE2eStack, until, type E2eStack } from '../helpers/e2e-stack.js';
 
 const SALES = { phoneNumberId: '1001', displayNumber: '34910000001' };
@@ -108,92 +109,15 @@ describe('bridge process end to end (emulated WhatsApp and Slack)', function () 
   });
 
   it('loses and duplicates nothing when killed with SIGKILL at random moments', async () => {
-    const customers = Array.from({ length: 6 }, (_, index) => ({ waId: `3461000000${index}`, name: `Cliente ${index}` }));
-    const acknowledged = new Set<string>(); // wamids whose webhook got a 200
-    const replies = new Set<string>(); // agent texts whose Slack event got a 2xx
-    let stop = false;
-
-    // Customers keep writing; the emulator redelivers like Meta while the bridge is down.
-    const customerTraffic = (async () => {
-      for (let round = 0; !stop; round++) {
-        const customer = customers[round % customers.length]!;
-        void whatsapp.sendText(SALES.phoneNumberId, customer, `mensaje ${round}`).then((result) => {
-          if (result.status === 200) acknowledged.add(result.wamid);
-        });
-        await new Promise((resolve) => setTimeout(resolve, 15));
-      }
-    })();
-
-    // Agents answer in whatever threads exist; Slack retries an event the bridge did not acknowledge.
-    const agentReplies: Promise<void>[] = [];
-    const answer = async (channel: string, threadTs: string, text: string): Promise<void> => {
-      let result = await slack.postAsUser({ channel, threadTs, user: AGENT.id, text });
-      for (let retry = 1; retry <= 30 && (result.status < 200 || result.status >= 300); retry++) {
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        result = { ...result, status: (await slack.redeliver(result.eventId, Math.min(retry, 3))).status };
-      }
-      if (result.status >= 200 && result.status < 300) replies.add(text);
-    };
-    const agentTraffic = (async () => {
-      for (let round = 0; !stop; round++) {
-        await new Promise((resolve) => setTimeout(resolve, 40));
-        const roots = slack.messages('C0SALES').filter((message) => !message.thread_ts || message.thread_ts === message.ts);
-        const root = roots[round % Math.max(roots.length, 1)];
-        if (root) agentReplies.push(answer('C0SALES', root.ts, `respuesta ${round}`));
-      }
-      await Promise.all(agentReplies);
-    })();
-
-    for (let kill = 0; kill < 4; kill++) {
-      await new Promise((resolve) => setTimeout(resolve, 400 + Math.random() * 800));
-      await bridge.kill();
-      await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 300));
-      await bridge.start();
-    }
-    stop = true;
-    await Promise.all([customerTraffic, agentTraffic]);
-    await whatsapp.whenIdle();
-    await slack.whenIdle();
-
-    // Every acknowledged customer message is in Slack exactly once.
-    await until(
-      'every acknowledged message in Slack',
-      () => {
-        const posted = allThreadPosts(slack, 'C0SALES');
-        return [...acknowledged].every((wamid) => posted.filter((key) => key === `in:${wamid}`).length === 1);
-      },
-      60_000,
-    );
-    const posted = allThreadPosts(slack, 'C0SALES');
-    const duplicates = posted.filter((key, index) => posted.indexOf(key) !== index);
-    expect(duplicates, 'duplicated posts').to.deep.equal([]);
-    const roots = slack.messages('C0SALES').filter((message) => !message.thread_ts || message.thread_ts === message.ts);
-    expect(roots, 'one thread per customer').to.have.length(customers.length);
-
-    // Every acknowledged agent reply reached WhatsApp exactly once (in-doubt sends wait for proof, then go).
-    await until(
-      'every acknowledged reply sent',
-      () => [...replies].every((text) => whatsapp.sent().some((sent) => (sent.body.text as { body: string }).body === text)),
-      60_000,
-    );
-    const sentTexts = whatsapp.sent().map((sent) => (sent.body.text as { body: string }).body);
-    const sentTwice = sentTexts.filter((text, index) => sentTexts.indexOf(text) !== index);
-    expect(sentTwice, 'replies sent twice').to.deep.equal([]);
-    // The run must have carried real traffic in both directions for the checks above to mean anything.
-    expect(acknowledged.size, 'customer messages acknowledged').to.be.greaterThan(20);
-    expect(replies.size, 'agent replies acknowledged').to.be.greaterThan(5);
+    await checkExactlyOnceUnderKills(stack, {
+      numberId: SALES.phoneNumberId,
+      channel: 'C0SALES',
+      agentId: AGENT.id,
+      customers: Array.from({ length: 6 }, (_, index) => ({ waId: `3461000000${index}`, name: `Cliente ${index}` })),
+      kills: 4,
+      customerEveryMs: 15,
+      agentEveryMs: 40,
+      killAfterMs: 400,
+    });
   });
 });
-
-/** The metadata keys of every bridge post in every thread of `channel`. */
-function allThreadPosts(slack: SlackEmulator, channel: string): string[] {
-  const keys: string[] = [];
-  for (const root of slack.messages(channel)) {
-    if (root.thread_ts && root.thread_ts !== root.ts) continue;
-    for (const message of slack.thread(channel, root.ts)) {
-      const key = (message as { metadata?: { event_payload?: { key?: unknown } } }).metadata?.event_payload?.key;
-      if (typeof key === 'string' && key.startsWith('in:')) keys.push(key);
-    }
-  }
-  return keys;
-}

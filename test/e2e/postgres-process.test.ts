@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { connectTestDatabase, createTestSchema, TEST_DATABASE_URL } from '../storage/store-harness.js';
+import { checkExactlyOnceUnderKills } from '../helpers/crash-traffic.js';
 import { startE2eStack, until, type E2eStack } from '../helpers/e2e-stack.js';
 
 const SALES = { phoneNumberId: '1001', displayNumber: '34910000001' };
@@ -37,6 +38,14 @@ describe('bridge process end to end on the PostgreSQL store', function () {
     schema = undefined;
   });
 
+  /** The stack with DATABASE_URL pointing at a schema of its own, dropped after the test. */
+  async function startOnFreshSchema(): Promise<E2eStack> {
+    schema = await createTestSchema();
+    const databaseUrl = new URL(TEST_DATABASE_URL);
+    databaseUrl.searchParams.set('options', `-c search_path=${schema.schema}`);
+    return startE2eStack({ numbers: [SALES], configYaml: CONFIG_YAML, users: [AGENT], env: { DATABASE_URL: databaseUrl.toString() } });
+  }
+
   async function rows(sql: string): Promise<Record<string, unknown>[]> {
     const client = await connectTestDatabase();
     try {
@@ -57,20 +66,18 @@ describe('bridge process end to end on the PostgreSQL store', function () {
   }
 
   it('bridges a customer and survives kill -9 with its state in the database', async () => {
-    schema = await createTestSchema();
-    const databaseUrl = new URL(TEST_DATABASE_URL);
-    databaseUrl.searchParams.set('options', `-c search_path=${schema.schema}`);
-    stack = await startE2eStack({ numbers: [SALES], configYaml: CONFIG_YAML, users: [AGENT], env: { DATABASE_URL: databaseUrl.toString() } });
+    stack = await startOnFreshSchema();
     const { whatsapp, slack, bridge } = stack;
+    const dbSchema = schema!.schema;
 
     const first = await whatsapp.sendText(SALES.phoneNumberId, ANA, 'Hola, ¿tenéis la talla M?');
     expect(first.status).to.equal(200);
     const root = await until('thread for Ana', () => slack.messages('C0SALES').find((message) => !message.thread_ts || message.thread_ts === message.ts));
     await until('first post in the thread', () => slack.thread('C0SALES', root.ts).some((message) => message.text === 'Hola, ¿tenéis la talla M?'));
 
-    const stored = await eventually(`SELECT key FROM ${schema.schema}.puente_messages`, (found) => found.length > 0);
+    const stored = await eventually(`SELECT key FROM ${dbSchema}.puente_messages`, (found) => found.length > 0);
     expect(stored).to.deep.equal([{ key: first.wamid }]);
-    expect(await rows(`SELECT id FROM ${schema.schema}.puente_conversations`)).to.have.length(1);
+    expect(await rows(`SELECT id FROM ${dbSchema}.puente_conversations`)).to.have.length(1);
     expect(existsSync(join(bridge.dataDir, 'journal')), 'no embedded journal under DATA_DIR').to.equal(false);
 
     await bridge.kill();
@@ -95,80 +102,24 @@ describe('bridge process end to end on the PostgreSQL store', function () {
     expect(texts.filter((text) => text === 'Hola, ¿tenéis la talla M?'), 'first message once').to.have.length(1);
     expect(texts.filter((text) => text === 'Y en azul?'), 'second message once').to.have.length(1);
     expect(whatsapp.sent({ to: `+${ANA.waId}` }), 'reply sent once').to.have.length(1);
-    const keys = (await rows(`SELECT key FROM ${schema.schema}.puente_messages`)).map((row) => row.key);
+    const keys = (await rows(`SELECT key FROM ${dbSchema}.puente_messages`)).map((row) => row.key);
     expect(keys).to.include.members([first.wamid, second.wamid]);
     // Webhooks are completed after their 200, once processed: wait for the last status to be.
-    const inbox = await eventually(`SELECT id FROM ${schema.schema}.puente_inbox`, (found) => found.length === 0);
+    const inbox = await eventually(`SELECT id FROM ${dbSchema}.puente_inbox`, (found) => found.length === 0);
     expect(inbox, 'every webhook processed').to.deep.equal([]);
-    expect(await rows(`SELECT id FROM ${schema.schema}.puente_outbox WHERE result IS NULL`), 'no send left pending').to.deep.equal([]);
+    expect(await rows(`SELECT id FROM ${dbSchema}.puente_outbox WHERE result IS NULL`), 'no send left pending').to.deep.equal([]);
   });
   it('loses and duplicates nothing when killed with SIGKILL under traffic', async () => {
-    schema = await createTestSchema();
-    const databaseUrl = new URL(TEST_DATABASE_URL);
-    databaseUrl.searchParams.set('options', `-c search_path=${schema.schema}`);
-    stack = await startE2eStack({ numbers: [SALES], configYaml: CONFIG_YAML, users: [AGENT], env: { DATABASE_URL: databaseUrl.toString() } });
-    const { whatsapp, slack, bridge } = stack;
-    const customers = Array.from({ length: 4 }, (_, index) => ({ waId: `3462000000${index}`, name: `Cliente ${index}` }));
-    const acknowledged = new Set<string>();
-    const replies = new Set<string>();
-    let stop = false;
-
-    const customerTraffic = (async () => {
-      for (let round = 0; !stop; round++) {
-        void whatsapp.sendText(SALES.phoneNumberId, customers[round % customers.length]!, `mensaje ${round}`).then((result) => {
-          if (result.status === 200) acknowledged.add(result.wamid);
-        });
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    })();
-    const agentReplies: Promise<void>[] = [];
-    const answer = async (threadTs: string, text: string): Promise<void> => {
-      let result = await slack.postAsUser({ channel: 'C0SALES', threadTs, user: AGENT.id, text });
-      for (let retry = 1; retry <= 30 && (result.status < 200 || result.status >= 300); retry++) {
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        result = { ...result, status: (await slack.redeliver(result.eventId, Math.min(retry, 3))).status };
-      }
-      if (result.status >= 200 && result.status < 300) replies.add(text);
-    };
-    const agentTraffic = (async () => {
-      for (let round = 0; !stop; round++) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        const roots = slack.messages('C0SALES').filter((message) => !message.thread_ts || message.thread_ts === message.ts);
-        const root = roots[round % Math.max(roots.length, 1)];
-        if (root) agentReplies.push(answer(root.ts, `respuesta ${round}`));
-      }
-      await Promise.all(agentReplies);
-    })();
-
-    for (let kill = 0; kill < 3; kill++) {
-      await new Promise((resolve) => setTimeout(resolve, 500 + Math.random() * 800));
-      await bridge.kill();
-      await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 300));
-      await bridge.start();
-    }
-    stop = true;
-    await Promise.all([customerTraffic, agentTraffic]);
-    await whatsapp.whenIdle();
-    await slack.whenIdle();
-
-    const postedKeys = (): string[] =>
-      slack
-        .messages('C0SALES')
-        .filter((root) => !root.thread_ts || root.thread_ts === root.ts)
-        .flatMap((root) => slack.thread('C0SALES', root.ts))
-        .flatMap((message) => {
-          const key = (message as { metadata?: { event_payload?: { key?: unknown } } }).metadata?.event_payload?.key;
-          return typeof key === 'string' && key.startsWith('in:') ? [key] : [];
-        });
-    await until('every acknowledged message in Slack', () => [...acknowledged].every((wamid) => postedKeys().includes(`in:${wamid}`)), 60_000);
-    const posted = postedKeys();
-    expect(posted.filter((key, index) => posted.indexOf(key) !== index), 'duplicated posts').to.deep.equal([]);
-    const roots = slack.messages('C0SALES').filter((message) => !message.thread_ts || message.thread_ts === message.ts);
-    expect(roots, 'one thread per customer').to.have.length(customers.length);
-    await until('every acknowledged reply sent', () => [...replies].every((text) => whatsapp.sent().some((sent) => (sent.body.text as { body: string }).body === text)), 60_000);
-    const sentTexts = whatsapp.sent().map((sent) => (sent.body.text as { body: string }).body);
-    expect(sentTexts.filter((text, index) => sentTexts.indexOf(text) !== index), 'replies sent twice').to.deep.equal([]);
-    expect(acknowledged.size, 'customer messages acknowledged').to.be.greaterThan(20);
-    expect(replies.size, 'agent replies acknowledged').to.be.greaterThan(5);
+    stack = await startOnFreshSchema();
+    await checkExactlyOnceUnderKills(stack, {
+      numberId: SALES.phoneNumberId,
+      channel: 'C0SALES',
+      agentId: AGENT.id,
+      customers: Array.from({ length: 4 }, (_, index) => ({ waId: `3462000000${index}`, name: `Cliente ${index}` })),
+      kills: 3,
+      customerEveryMs: 20,
+      agentEveryMs: 50,
+      killAfterMs: 500,
+    });
   });
 });
