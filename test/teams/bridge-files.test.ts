@@ -5,21 +5,20 @@
  * shares API and reaches WhatsApp as a document; one over the limit is refused before any download.
  */
 import { expect } from 'chai';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nock from 'nock';
 import { TeamsAdapter } from '../../adapters/teams/index.js';
 import { shareToken } from '../../adapters/teams/graph-files.js';
-import { parseWebhook } from '../../adapters/whatsapp/parse.js';
-import { Bridge } from '../../bot/bridge.js';
+import type { Bridge } from '../../bot/bridge.js';
 import { silentLogger } from '../../bot/logger.js';
 import type { NumberConfig } from '../../config/types.js';
-import { EmbeddedStore } from '../../storage/embedded/embedded-store.js';
-import { ScriptedWhatsApp } from '../helpers/recording-adapter.js';
+import type { EmbeddedStore } from '../../storage/embedded/embedded-store.js';
+import type { ScriptedWhatsApp } from '../helpers/recording-adapter.js';
 import { pdf } from '../helpers/media-files.js';
 import { messageWebhook, textWebhook } from '../helpers/webhooks.js';
-import { AGENT, CHANNEL, FakeIssuer, mentioning, NUMBER, postActivity, serve, teamsConfig } from './fixtures.js';
+import { AGENT, CHANNEL, FakeIssuer, mentioning, NUMBER, postActivity, startTeamsBridge, teamsConfig } from './fixtures.js';
 
 const GROUP_ID = '22222222-3333-4444-5555-666666666666';
 const TEAMS_NUMBER: NumberConfig = { ...NUMBER, team: GROUP_ID };
@@ -44,6 +43,7 @@ describe('Bridge with Microsoft Teams: files through Microsoft Graph', () => {
   let adapter: TeamsAdapter;
   let bridge: Bridge;
   let server: { url: string; close: () => Promise<void> };
+  let close: () => Promise<void>;
   let sent: { conversation: string; body: Body }[];
   let nextId: number;
 
@@ -67,9 +67,6 @@ describe('Bridge with Microsoft Teams: files through Microsoft Graph', () => {
     scope.put(/\/amer\/v3\/conversations\/[^/]+\/activities\/[^/]+$/).reply(200, {});
 
     dir = await mkdtemp(join(tmpdir(), 'puente-teams-bridge-files-'));
-    store = new EmbeddedStore({ dataDir: dir, logger: silentLogger() });
-    await store.open();
-    whatsapp = new ScriptedWhatsApp();
     adapter = new TeamsAdapter({
       config: teamsConfig(issuer),
       numbers: [TEAMS_NUMBER],
@@ -78,24 +75,11 @@ describe('Bridge with Microsoft Teams: files through Microsoft Graph', () => {
       stateDir: join(dir, 'teams'),
       graph: { url: 'https://graph.test/v1.0', tokenSource: async () => 'graph-token' },
     });
-    bridge = new Bridge({
-      config: { numbers: [TEAMS_NUMBER], internalNotePrefix: '//', agentSignature: '', inDoubtGraceMs: 200, supervisors: [AGENT.aadObjectId] },
-      store,
-      whatsapp,
-      parseWebhook,
-      adapters: new Map([['teams', adapter]]),
-      logger: silentLogger(),
-      retryPolicy: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 4, pairRateUnitMs: 5 },
-    });
-    await adapter.start(bridge);
-    server = await serve(adapter);
+    ({ store, whatsapp, bridge, server, close } = await startTeamsBridge(adapter, TEAMS_NUMBER, dir));
   });
 
   afterEach(async () => {
-    await server.close();
-    await bridge.stop(1000);
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
+    await close();
     expect(nock.pendingMocks().filter((mock) => !mock.includes('smba.test')), 'every Graph call was made').to.deep.equal([]);
     nock.cleanAll();
     nock.enableNetConnect();

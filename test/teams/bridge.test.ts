@@ -6,19 +6,17 @@
  * supervisor ids.
  */
 import { expect } from 'chai';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nock from 'nock';
 import type { TeamsAdapter } from '../../adapters/teams/index.js';
-import { parseWebhook } from '../../adapters/whatsapp/parse.js';
-import { Bridge } from '../../bot/bridge.js';
-import { silentLogger } from '../../bot/logger.js';
-import { EmbeddedStore } from '../../storage/embedded/embedded-store.js';
-import { ScriptedWhatsApp } from '../helpers/recording-adapter.js';
+import type { Bridge } from '../../bot/bridge.js';
+import type { EmbeddedStore } from '../../storage/embedded/embedded-store.js';
+import type { ScriptedWhatsApp } from '../helpers/recording-adapter.js';
 import { jpeg, pdf } from '../helpers/media-files.js';
 import { messageWebhook, statusWebhook, textWebhook } from '../helpers/webhooks.js';
-import { AGENT, channelMessage, CHANNEL, FakeIssuer, mentioning, newTeamsAdapter, NUMBER, postActivity, serve } from './fixtures.js';
+import { AGENT, channelMessage, CHANNEL, FakeIssuer, mentioning, newTeamsAdapter, NUMBER, postActivity, startTeamsBridge } from './fixtures.js';
 
 const SALES = { phoneNumberId: NUMBER.phoneNumberId, displayNumber: '34910000001' };
 const ANA = { waId: '34611111111', name: 'Ana Cliente' };
@@ -34,6 +32,7 @@ describe('Bridge with Microsoft Teams', () => {
   let adapter: TeamsAdapter;
   let bridge: Bridge;
   let server: { url: string; close: () => Promise<void> };
+  let close: () => Promise<void>;
   let created: Body[];
   let sent: { conversation: string; body: Body }[];
   let updated: Body[];
@@ -66,28 +65,12 @@ describe('Bridge with Microsoft Teams', () => {
     });
 
     dir = await mkdtemp(join(tmpdir(), 'puente-teams-bridge-'));
-    store = new EmbeddedStore({ dataDir: dir, logger: silentLogger() });
-    await store.open();
-    whatsapp = new ScriptedWhatsApp();
     adapter = newTeamsAdapter(issuer);
-    bridge = new Bridge({
-      config: { numbers: [NUMBER], internalNotePrefix: '//', agentSignature: '', inDoubtGraceMs: 200, supervisors: [AGENT.aadObjectId] },
-      store,
-      whatsapp,
-      parseWebhook,
-      adapters: new Map([['teams', adapter]]),
-      logger: silentLogger(),
-      retryPolicy: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 4, pairRateUnitMs: 5 },
-    });
-    await adapter.start(bridge);
-    server = await serve(adapter);
+    ({ store, whatsapp, bridge, server, close } = await startTeamsBridge(adapter, NUMBER, dir));
   });
 
   afterEach(async () => {
-    await server.close();
-    await bridge.stop(1000);
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
+    await close();
     nock.cleanAll();
     nock.enableNetConnect();
   });

@@ -4,13 +4,18 @@
  * adapter on the bridge's HTTP server, nock for the Bot Connector, and real-shaped activities.
  */
 import { createHmac, createSign, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import { TeamsAdapter, type TeamsAdapterOptions } from '../../adapters/teams/index.js';
 import { whatsappWebhookRoutes } from '../../adapters/whatsapp/index.js';
+import { parseWebhook } from '../../adapters/whatsapp/parse.js';
+import { Bridge } from '../../bot/bridge.js';
 import { HttpServer } from '../../bot/http-server.js';
 import { silentLogger } from '../../bot/logger.js';
+import { EmbeddedStore } from '../../storage/embedded/embedded-store.js';
+import { ScriptedWhatsApp } from '../helpers/recording-adapter.js';
 import type { NumberConfig, TeamsConfig } from '../../config/types.js';
 
 export const APP_ID = '11111111-2222-3333-4444-555555555555';
@@ -174,4 +179,44 @@ export function mentioning(text: string, fields: Record<string, unknown> = {}, r
 
 export function whatsappSignature(body: string, secret = WHATSAPP_SECRET): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+/** The core wired to one Teams adapter, as the bridge tests drive it. */
+export interface TeamsBridgeRig {
+  store: EmbeddedStore;
+  whatsapp: ScriptedWhatsApp;
+  bridge: Bridge;
+  server: { url: string; close: () => Promise<void> };
+  /** Stops everything and removes `dir`. */
+  close(): Promise<void>;
+}
+
+/** Starts the core with `adapter` as its only chat tool, an embedded store under `dir`, and the adapter's routes served. */
+export async function startTeamsBridge(adapter: TeamsAdapter, number: NumberConfig, dir: string): Promise<TeamsBridgeRig> {
+  const store = new EmbeddedStore({ dataDir: dir, logger: silentLogger() });
+  await store.open();
+  const whatsapp = new ScriptedWhatsApp();
+  const bridge = new Bridge({
+    config: { numbers: [number], internalNotePrefix: '//', agentSignature: '', inDoubtGraceMs: 200, supervisors: [AGENT.aadObjectId] },
+    store,
+    whatsapp,
+    parseWebhook,
+    adapters: new Map([['teams', adapter]]),
+    logger: silentLogger(),
+    retryPolicy: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 4, pairRateUnitMs: 5 },
+  });
+  await adapter.start(bridge);
+  const server = await serve(adapter);
+  return {
+    store,
+    whatsapp,
+    bridge,
+    server,
+    async close() {
+      await server.close();
+      await bridge.stop(1000);
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
